@@ -1,0 +1,1 @@
+//! Market data for Stock Scanner: reading bar history from CSV files.

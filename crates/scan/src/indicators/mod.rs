@@ -1,0 +1,92 @@
+//! Technical indicators with TA-Lib 0.8 semantics.
+//!
+//! Every indicator exists twice and both forms must agree bit for bit:
+//!
+//! * a **batch** function over whole columns, returning one output per input bar, with
+//!   `NaN` for the leading bars TA-Lib leaves undefined (its *lookback*);
+//! * a **streaming** state implementing [`Streaming`], fed one bar at a time, whose
+//!   `update` returns the same value the batch function gives for that bar.
+//!
+//! "TA-Lib semantics" means the same lookback, the same seeding (EMA seeded by an SMA,
+//! Wilder smoothing for RSI/ATR/ADX, …) and the same order of floating-point operations,
+//! so results match TA-Lib to the last few ulps, not merely "approximately".
+//!
+//! Parameters are checked once, when a state is built or a batch function called, against
+//! the ranges TA-Lib accepts; an out-of-range value is a [`ParamError`] naming the
+//! parameter and its allowed range.
+
+/// One bar's prices, for indicators that need more than a single series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hlcv {
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+}
+
+/// An indicator fed one input at a time.
+pub trait Streaming {
+    /// `f64` for indicators over a single series, [`Hlcv`] for those needing a bar.
+    type Input: Copy;
+    /// `f64`, or a small struct for indicators with several outputs.
+    type Output: Copy;
+
+    /// Takes the next input and returns the output for it (`NaN` while warming up).
+    fn update(&mut self, input: Self::Input) -> Self::Output;
+
+    /// How many leading outputs are undefined (TA-Lib's lookback).
+    fn lookback(&self) -> usize;
+}
+
+/// A parameter outside the range the indicator accepts.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{indicator}: {param} must be between {min} and {max}, got {value}")]
+pub struct ParamError {
+    pub indicator: &'static str,
+    pub param: &'static str,
+    pub value: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Checks an integer period against TA-Lib's range for it.
+pub fn check_period(
+    indicator: &'static str,
+    param: &'static str,
+    value: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, ParamError> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ParamError {
+            indicator,
+            param,
+            value: value as f64,
+            min: min as f64,
+            max: max as f64,
+        })
+    }
+}
+
+/// The largest period any indicator accepts, as in TA-Lib.
+pub const MAX_PERIOD: usize = 100_000;
+
+/// TA-Lib's `TA_IS_ZERO`: values this close to zero count as zero when it guards a
+/// division (RSI on a flat series, Stochastic on a zero range, …). Reproducing the
+/// threshold, not just `== 0.0`, is what keeps tiny prices in parity with TA-Lib.
+#[inline]
+pub fn ta_is_zero(value: f64) -> bool {
+    -1e-8 < value && value < 1e-8
+}
+
+/// Runs a streaming state over a whole input column: the reference every batch
+/// implementation is tested against, and the batch implementation itself where a
+/// dedicated loop would not be faster.
+pub fn run_streaming<S: Streaming>(
+    mut state: S,
+    inputs: impl IntoIterator<Item = S::Input>,
+) -> Vec<S::Output> {
+    inputs.into_iter().map(|x| state.update(x)).collect()
+}

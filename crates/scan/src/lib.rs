@@ -1,0 +1,11 @@
+//! The Stock Scanner engine: bar series, indicators, and (soon) the scan language.
+//!
+//! Pure computation: no I/O, no async, no knowledge of HTTP or databases. Everything
+//! here is deterministic and can be tested with plain values.
+
+pub mod indicators;
+pub mod series;
+pub mod time;
+
+pub use series::{Bar, BarProblem, BarSeries, PriceField};
+pub use time::{BarTime, TimeParseError};

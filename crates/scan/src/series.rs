@@ -1,0 +1,361 @@
+//! Columnar bar series: one symbol's history, validated bar by bar.
+//!
+//! Columns (not a `Vec<Bar>`) because every indicator reads one or two fields over the
+//! whole history; contiguous `f64` slices keep those loops tight and vectorisable.
+
+use crate::time::BarTime;
+use std::fmt;
+
+/// One bar as it arrives, before it joins a series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    pub time: BarTime,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+    /// Split- and dividend-adjusted close, when the source provides one.
+    pub adj_close: Option<f64>,
+}
+
+/// Why a bar was refused. Each variant names the rule it breaks.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BarProblem {
+    #[error("{field} is {value}, not a finite number")]
+    NotFinite { field: &'static str, value: f64 },
+    #[error("high {high} is below low {low}")]
+    HighBelowLow { high: f64, low: f64 },
+    #[error("high {high} is below the {field} {value}")]
+    HighBelowBody {
+        high: f64,
+        field: &'static str,
+        value: f64,
+    },
+    #[error("low {low} is above the {field} {value}")]
+    LowAboveBody {
+        low: f64,
+        field: &'static str,
+        value: f64,
+    },
+    #[error("volume {0} is negative")]
+    NegativeVolume(f64),
+    #[error("date {time} repeats the previous bar's date")]
+    DuplicateTime { time: BarTime },
+    #[error("date {time} comes before the previous bar's date {previous}")]
+    Unsorted { time: BarTime, previous: BarTime },
+}
+
+impl Bar {
+    /// Checks the rules every bar must satisfy on its own.
+    pub fn validate(&self) -> Result<(), BarProblem> {
+        let fields = [
+            ("open", self.open),
+            ("high", self.high),
+            ("low", self.low),
+            ("close", self.close),
+            ("volume", self.volume),
+        ];
+        for (field, value) in fields
+            .into_iter()
+            .chain(self.adj_close.map(|v| ("adjusted close", v)))
+        {
+            if !value.is_finite() {
+                return Err(BarProblem::NotFinite { field, value });
+            }
+        }
+        if self.high < self.low {
+            return Err(BarProblem::HighBelowLow {
+                high: self.high,
+                low: self.low,
+            });
+        }
+        for (field, value) in [("open", self.open), ("close", self.close)] {
+            if self.high < value {
+                return Err(BarProblem::HighBelowBody {
+                    high: self.high,
+                    field,
+                    value,
+                });
+            }
+            if self.low > value {
+                return Err(BarProblem::LowAboveBody {
+                    low: self.low,
+                    field,
+                    value,
+                });
+            }
+        }
+        if self.volume < 0.0 {
+            return Err(BarProblem::NegativeVolume(self.volume));
+        }
+        Ok(())
+    }
+}
+
+/// A symbol's bars in strictly increasing time order. Every bar in it passed
+/// [`Bar::validate`]; the only way in is [`BarSeries::push`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BarSeries {
+    symbol: String,
+    time: Vec<BarTime>,
+    open: Vec<f64>,
+    high: Vec<f64>,
+    low: Vec<f64>,
+    close: Vec<f64>,
+    volume: Vec<f64>,
+    /// Present only when every bar carried an adjusted close.
+    adj_close: Option<Vec<f64>>,
+}
+
+impl BarSeries {
+    pub fn new(symbol: impl Into<String>) -> Self {
+        BarSeries {
+            symbol: symbol.into(),
+            adj_close: Some(Vec::new()),
+            ..Default::default()
+        }
+    }
+
+    /// Builds a series from bars in any order: they are sorted, and of two bars with
+    /// the same time the first one given is kept. Invalid bars are refused with the
+    /// index of the first one.
+    pub fn from_bars(
+        symbol: impl Into<String>,
+        mut bars: Vec<Bar>,
+    ) -> Result<Self, (usize, BarProblem)> {
+        for (i, bar) in bars.iter().enumerate() {
+            bar.validate().map_err(|p| (i, p))?;
+        }
+        bars.sort_by_key(|b| b.time);
+        bars.dedup_by_key(|b| b.time);
+        let mut series = BarSeries::new(symbol);
+        series.reserve(bars.len());
+        for bar in bars {
+            series.append_unchecked(bar);
+        }
+        Ok(series)
+    }
+
+    pub fn reserve(&mut self, additional: usize) {
+        self.time.reserve(additional);
+        for column in [
+            &mut self.open,
+            &mut self.high,
+            &mut self.low,
+            &mut self.close,
+            &mut self.volume,
+        ] {
+            column.reserve(additional);
+        }
+    }
+
+    /// Appends a bar after checking it and that it comes after the last one.
+    pub fn push(&mut self, bar: Bar) -> Result<(), BarProblem> {
+        bar.validate()?;
+        if let Some(&previous) = self.time.last() {
+            if bar.time == previous {
+                return Err(BarProblem::DuplicateTime { time: bar.time });
+            }
+            if bar.time < previous {
+                return Err(BarProblem::Unsorted {
+                    time: bar.time,
+                    previous,
+                });
+            }
+        }
+        self.append_unchecked(bar);
+        Ok(())
+    }
+
+    fn append_unchecked(&mut self, bar: Bar) {
+        self.time.push(bar.time);
+        self.open.push(bar.open);
+        self.high.push(bar.high);
+        self.low.push(bar.low);
+        self.close.push(bar.close);
+        self.volume.push(bar.volume);
+        self.adj_close = match (self.adj_close.take(), bar.adj_close) {
+            (Some(mut column), Some(value)) => {
+                column.push(value);
+                Some(column)
+            }
+            _ => None,
+        };
+    }
+
+    pub fn symbol(&self) -> &str {
+        &self.symbol
+    }
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+    pub fn time(&self) -> &[BarTime] {
+        &self.time
+    }
+    pub fn open(&self) -> &[f64] {
+        &self.open
+    }
+    pub fn high(&self) -> &[f64] {
+        &self.high
+    }
+    pub fn low(&self) -> &[f64] {
+        &self.low
+    }
+    pub fn close(&self) -> &[f64] {
+        &self.close
+    }
+    pub fn volume(&self) -> &[f64] {
+        &self.volume
+    }
+    /// The adjusted close column, if every bar had one.
+    pub fn adj_close(&self) -> Option<&[f64]> {
+        self.adj_close.as_deref().filter(|_| !self.is_empty())
+    }
+
+    /// The bar at `index`.
+    pub fn bar(&self, index: usize) -> Option<Bar> {
+        Some(Bar {
+            time: *self.time.get(index)?,
+            open: self.open[index],
+            high: self.high[index],
+            low: self.low[index],
+            close: self.close[index],
+            volume: self.volume[index],
+            adj_close: self.adj_close.as_ref().map(|c| c[index]),
+        })
+    }
+
+    /// A price column by field.
+    pub fn field(&self, field: PriceField) -> &[f64] {
+        match field {
+            PriceField::Open => &self.open,
+            PriceField::High => &self.high,
+            PriceField::Low => &self.low,
+            PriceField::Close => &self.close,
+            PriceField::Volume => &self.volume,
+        }
+    }
+}
+
+/// The raw columns of a series that indicators may take as input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PriceField {
+    Open,
+    High,
+    Low,
+    Close,
+    Volume,
+}
+
+impl PriceField {
+    pub const ALL: [PriceField; 5] = [
+        PriceField::Open,
+        PriceField::High,
+        PriceField::Low,
+        PriceField::Close,
+        PriceField::Volume,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PriceField::Open => "open",
+            PriceField::High => "high",
+            PriceField::Low => "low",
+            PriceField::Close => "close",
+            PriceField::Volume => "volume",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for PriceField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(day: u32, o: f64, h: f64, l: f64, c: f64, v: f64) -> Bar {
+        Bar {
+            time: BarTime::from_ymd(2020, 1, day).unwrap(),
+            open: o,
+            high: h,
+            low: l,
+            close: c,
+            volume: v,
+            adj_close: None,
+        }
+    }
+
+    #[test]
+    fn validation_names_the_broken_rule() {
+        let ok = bar(2, 10.0, 11.0, 9.0, 10.5, 100.0);
+        assert_eq!(ok.validate(), Ok(()));
+        let cases = [
+            (bar(2, f64::NAN, 11.0, 9.0, 10.5, 1.0), "open is NaN"),
+            (bar(2, 10.0, 8.0, 9.0, 8.5, 1.0), "high 8 is below low 9"),
+            (
+                bar(2, 10.0, 10.2, 9.0, 10.5, 1.0),
+                "high 10.2 is below the close 10.5",
+            ),
+            (
+                bar(2, 10.0, 11.0, 10.1, 10.5, 1.0),
+                "low 10.1 is above the open 10",
+            ),
+            (bar(2, 10.0, 11.0, 9.0, 10.5, -1.0), "volume -1 is negative"),
+            (bar(2, 10.0, f64::INFINITY, 9.0, 10.5, 1.0), "high is inf"),
+        ];
+        for (bar, message) in cases {
+            let problem = bar.validate().unwrap_err().to_string();
+            assert!(problem.starts_with(message), "{problem}");
+        }
+    }
+
+    #[test]
+    fn push_requires_strictly_increasing_times() {
+        let mut s = BarSeries::new("T");
+        s.push(bar(2, 1.0, 1.0, 1.0, 1.0, 0.0)).unwrap();
+        assert!(matches!(
+            s.push(bar(2, 1.0, 1.0, 1.0, 1.0, 0.0)),
+            Err(BarProblem::DuplicateTime { .. })
+        ));
+        assert!(matches!(
+            s.push(bar(1, 1.0, 1.0, 1.0, 1.0, 0.0)),
+            Err(BarProblem::Unsorted { .. })
+        ));
+        s.push(bar(3, 1.0, 1.0, 1.0, 1.0, 0.0)).unwrap();
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn from_bars_sorts_and_deduplicates() {
+        let bars = vec![
+            bar(3, 3.0, 3.0, 3.0, 3.0, 0.0),
+            bar(1, 1.0, 1.0, 1.0, 1.0, 0.0),
+            bar(3, 9.0, 9.0, 9.0, 9.0, 0.0),
+        ];
+        let s = BarSeries::from_bars("T", bars).unwrap();
+        assert_eq!(s.close(), &[1.0, 3.0]);
+    }
+
+    #[test]
+    fn adjusted_close_kept_only_when_every_bar_has_one() {
+        let mut with = bar(1, 1.0, 1.0, 1.0, 1.0, 0.0);
+        with.adj_close = Some(0.5);
+        let mut s = BarSeries::new("T");
+        s.push(with).unwrap();
+        assert_eq!(s.adj_close(), Some(&[0.5][..]));
+        s.push(bar(2, 1.0, 1.0, 1.0, 1.0, 0.0)).unwrap();
+        assert_eq!(s.adj_close(), None);
+    }
+}
