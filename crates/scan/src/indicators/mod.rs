@@ -90,3 +90,9 @@ pub fn run_streaming<S: Streaming>(
 ) -> Vec<S::Output> {
     inputs.into_iter().map(|x| state.update(x)).collect()
 }
+
+pub mod ema;
+pub mod sma;
+
+pub use ema::{ema, Ema};
+pub use sma::{sma, Sma};
