@@ -1,1 +1,66 @@
-fn main() {}
+//! `stockscanner`: the command line. Argument parsing and wiring only; the work is done
+//! by the engine (`scan`) and market-data (`market`) crates.
+
+mod bench;
+mod data;
+mod indicator;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "stockscanner", version, about = "Stock Scanner: scan, backtest and alert on market data")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print an indicator's values for one symbol (or all) as CSV.
+    Indicator(indicator::IndicatorArgs),
+    /// Measure performance.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// A failure to report to the user; `usage` ones exit with status 2.
+pub struct Failure {
+    pub message: String,
+    pub usage: bool,
+}
+
+impl Failure {
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            usage: false,
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            usage: true,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Indicator(args) => indicator::run(args),
+        Command::Bench(command) => bench::run(command),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let message = failure.message.trim_end();
+            if message.starts_with("error") {
+                eprintln!("{message}");
+            } else {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(if failure.usage { 2 } else { 1 })
+        }
+    }
+}

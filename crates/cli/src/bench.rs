@@ -1,0 +1,148 @@
+//! `stockscanner bench indicators`: single-thread indicator throughput on seeded random
+//! walks, in the two shapes that matter: one long series (1M bars) and the market
+//! (5,000 series × 250 bars). `scripts/bench_talib.py` runs TA-Lib on the same arrays
+//! (exported with `--export`) and prints the ratio table for docs/BENCHMARKS.md.
+
+use crate::Failure;
+use clap::{Args, Subcommand};
+use market::synthetic::random_walk;
+use scan::catalog::Indicator;
+use scan::{BarSeries, PriceField};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Indicator throughput, single-threaded.
+    Indicators(IndicatorBenchArgs),
+}
+
+#[derive(Args)]
+pub struct IndicatorBenchArgs {
+    /// Bars in the single long series.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub n: usize,
+    /// Timed runs per indicator and shape; the median is reported (at least 5).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(5..))]
+    pub runs: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the input arrays (raw little-endian f64) to this directory.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+}
+
+/// One spec per indicator, spelled as `scripts/bench_talib.py` expects.
+const SPECS: &[&str] = &[
+    "sma(20)", "ema(20)", "wma(20)", "rsi(14)", "macd(12, 26, 9)", "bbands(20, 2, 2)",
+    "stddev(20)", "max(20)", "min(low, 20)", "roc(10)", "trange", "atr(14)", "natr(14)",
+    "adx(14)", "plus_di(14)", "minus_di(14)", "stoch(14, 3, 3)", "stochf(14, 3)", "cci(20)",
+    "obv", "mfi(14)", "willr(14)",
+];
+
+const MARKET_SYMBOLS: usize = 5_000;
+const MARKET_BARS: usize = 250;
+
+#[derive(Serialize)]
+struct Report {
+    n: usize,
+    runs: u32,
+    market_symbols: usize,
+    market_bars: usize,
+    results: Vec<Measurement>,
+}
+
+#[derive(Serialize)]
+struct Measurement {
+    spec: &'static str,
+    /// Median seconds for the single long series.
+    single_seconds: f64,
+    /// Million input bars per second on the long series.
+    single_mvalues_per_second: f64,
+    /// Median seconds for all market series, one after another.
+    market_seconds: f64,
+}
+
+pub fn run(command: BenchCommand) -> Result<(), Failure> {
+    let BenchCommand::Indicators(args) = command;
+    let single = random_walk("BENCH", 1, args.n);
+    let market: Vec<BarSeries> = (0..MARKET_SYMBOLS)
+        .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, MARKET_BARS))
+        .collect();
+    if let Some(dir) = &args.export {
+        export(dir, &single, &market)
+            .map_err(|e| Failure::runtime(format!("cannot export to {}: {e}", dir.display())))?;
+    }
+    let mut results = Vec::new();
+    for &spec in SPECS {
+        let indicator = Indicator::parse(spec).map_err(|e| Failure::runtime(e.render()))?;
+        let single_seconds = median_seconds(args.runs, || {
+            std::hint::black_box(indicator.compute(&single));
+        });
+        let market_seconds = median_seconds(args.runs, || {
+            for series in &market {
+                std::hint::black_box(indicator.compute(series));
+            }
+        });
+        results.push(Measurement {
+            spec,
+            single_seconds,
+            single_mvalues_per_second: args.n as f64 / single_seconds / 1e6,
+            market_seconds,
+        });
+    }
+    let report = Report {
+        n: args.n,
+        runs: args.runs,
+        market_symbols: MARKET_SYMBOLS,
+        market_bars: MARKET_BARS,
+        results,
+    };
+    if args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| Failure::runtime(e.to_string()))?;
+        println!("{text}");
+    } else {
+        println!("{:<18} {:>14} {:>16}", "indicator", format!("{} bars M/s", report.n), "5000x250 ms");
+        for m in &report.results {
+            println!(
+                "{:<18} {:>14.1} {:>16.2}",
+                m.spec,
+                m.single_mvalues_per_second,
+                m.market_seconds * 1e3
+            );
+        }
+    }
+    Ok(())
+}
+
+fn median_seconds(runs: u32, mut work: impl FnMut()) -> f64 {
+    work(); // warm caches and the allocator
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// Writes `single_<field>.f64` and `market_<field>.f64` (series after series).
+fn export(dir: &Path, single: &BarSeries, market: &[BarSeries]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let write = |name: String, values: &mut dyn Iterator<Item = &f64>| {
+        let bytes: Vec<u8> = values.flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(dir.join(name), bytes)
+    };
+    for field in PriceField::ALL {
+        write(format!("single_{field}.f64"), &mut single.field(field).iter())?;
+        write(
+            format!("market_{field}.f64"),
+            &mut market.iter().flat_map(|s| s.field(field)),
+        )?;
+    }
+    Ok(())
+}

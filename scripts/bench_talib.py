@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Benchmarks our indicators against TA-Lib on the same arrays, in the same run.
+
+Runs `stockscanner bench indicators --json --export DIR`, loads the exported random walks
+(one series of N bars; 5,000 series of 250 bars), times TA-Lib (the PyPI wheel, i.e. the
+C library called from Python) on them the same way (median of the same number of runs,
+single thread), and prints a Markdown table of the ratios for docs/BENCHMARKS.md.
+
+Usage: bench_talib.py --bin PATH/TO/stockscanner [--n 1000000] [--runs 7]
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import talib
+
+from talib_parity import ours_vs_talib
+
+FIELDS = ("open", "high", "low", "close", "volume")
+
+
+class Bars:
+    def __init__(self, columns):
+        for field in FIELDS:
+            setattr(self, field, columns[field])
+
+
+def median_seconds(runs, work):
+    work()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    references = dict(ours_vs_talib())
+    with tempfile.TemporaryDirectory() as export:
+        done = subprocess.run(
+            [args.bin, "bench", "indicators", "--json", "--n", str(args.n),
+             "--runs", str(args.runs), "--export", export],
+            check=True, capture_output=True, text=True,
+        )
+        ours = json.loads(done.stdout)
+        load = lambda name: np.fromfile(os.path.join(export, name), dtype="<f8")
+        single = Bars({f: load(f"single_{f}.f64") for f in FIELDS})
+        symbols, bars = ours["market_symbols"], ours["market_bars"]
+        market_columns = {f: load(f"market_{f}.f64").reshape(symbols, bars) for f in FIELDS}
+    market = [Bars({f: market_columns[f][i] for f in FIELDS}) for i in range(symbols)]
+
+    print(f"Machine: {machine()}")
+    print(f"TA-Lib {talib.__ta_version__.decode()} (wheel {talib.__version__}), "
+          f"numpy {np.__version__}; median of {args.runs} runs, single thread")
+    print()
+    print(f"| indicator | ours, {args.n:,} bars (M/s) | TA-Lib (M/s) | speed-up "
+          f"| ours, {symbols:,}×{bars} (ms) | TA-Lib from Python (ms) | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for result in ours["results"]:
+        spec = result["spec"]
+        reference = references[spec]
+        talib_single = median_seconds(args.runs, lambda: reference(single))
+        talib_market = median_seconds(args.runs, lambda: [reference(b) for b in market])
+        ours_single = result["single_seconds"]
+        ours_market = result["market_seconds"]
+        print(
+            f"| `{spec}` | {args.n / ours_single / 1e6:,.1f} | {args.n / talib_single / 1e6:,.1f} "
+            f"| {talib_single / ours_single:.2f}× | {ours_market * 1e3:,.2f} "
+            f"| {talib_market * 1e3:,.2f} | {talib_market / ours_market:.2f}× |"
+        )
+
+
+if __name__ == "__main__":
+    main()
