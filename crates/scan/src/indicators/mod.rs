@@ -91,8 +91,28 @@ pub fn run_streaming<S: Streaming>(
     inputs.into_iter().map(|x| state.update(x)).collect()
 }
 
+pub mod atr;
+mod bar_common;
+pub mod cci;
+pub mod dm;
 pub mod ema;
+pub mod mfi;
+pub mod obv;
 pub mod sma;
+pub mod stoch;
+pub mod trange;
+pub mod willr;
+mod window_range;
 
+pub use atr::{atr, natr, Atr, Natr};
+pub use cci::{cci, Cci};
+pub use dm::{adx, minus_di, plus_di, Adx, MinusDi, PlusDi};
 pub use ema::{ema, Ema};
+pub use mfi::{mfi, Mfi};
+pub use obv::{obv, Obv};
 pub use sma::{sma, Sma};
+pub use stoch::{
+    stoch, stochf, Stoch, StochOutput, StochSeries, Stochf, StochfOutput, StochfSeries,
+};
+pub use trange::{trange, Trange};
+pub use willr::{willr, Willr};

@@ -1,0 +1,180 @@
+//! Commodity channel index (TA-Lib `CCI`).
+//!
+//! Typical price `(high + low + close) / 3`; over the last `period` of them, the mean
+//! and the mean absolute deviation from it; `CCI = (tp - mean) / (0.015 * deviation)`.
+//!
+//! TA-Lib keeps the typical prices in a circular buffer and recomputes both sums from
+//! scratch each bar (no running total, so no drift), adding the buffer **in slot
+//! order**, not oldest-first: slot `bar % period` holds each bar, so the sum starts at
+//! whichever bar of the window sits in slot 0. Floating-point addition is not
+//! associative, so we keep the same buffer and the same order. The deviation sum is
+//! divided by `period` before the `0.015` is applied.
+//!
+//! TA-Lib 0.8.1 answers 0 when either the numerator or the deviation is "zero"
+//! relative to the window's own level: within `1e-14 * |mean|`. That absorbs the
+//! rounding residue of a window of identical prices without zeroing tiny quotes.
+
+use super::bar_common::{common_len, is_zero_scaled};
+use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
+
+/// The circular buffer of typical prices and the per-bar computation over it.
+#[derive(Debug, Clone)]
+struct CciCore {
+    ring: Vec<f64>,
+    /// Slot the next typical price goes to.
+    slot: usize,
+    seen: usize,
+}
+
+impl CciCore {
+    fn new(period: usize) -> Self {
+        CciCore {
+            ring: vec![0.0; period],
+            slot: 0,
+            seen: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn update(&mut self, high: f64, low: f64, close: f64) -> f64 {
+        let period = self.ring.len();
+        let typical = (high + low + close) / 3.0;
+        self.ring[self.slot] = typical;
+        self.slot += 1;
+        if self.slot == period {
+            self.slot = 0;
+        }
+        if self.seen + 1 < period {
+            self.seen += 1;
+            return f64::NAN;
+        }
+        let divisor = period as f64;
+        let mut mean = 0.0;
+        for &x in &self.ring {
+            mean += x;
+        }
+        mean /= divisor;
+        let mut deviation = 0.0;
+        for &x in &self.ring {
+            deviation += (x - mean).abs();
+        }
+        deviation /= divisor;
+        let distance = typical - mean;
+        let level = mean.abs();
+        if !is_zero_scaled(distance, level) && !is_zero_scaled(deviation, level) {
+            distance / (0.015 * deviation)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Streaming CCI; volume is ignored. Lookback `period - 1`.
+#[derive(Debug, Clone)]
+pub struct Cci {
+    core: CciCore,
+}
+
+impl Cci {
+    pub const NAME: &'static str = "cci";
+
+    pub fn new(period: usize) -> Result<Self, ParamError> {
+        let period = check_period(Self::NAME, "period", period, 2, MAX_PERIOD)?;
+        Ok(Cci {
+            core: CciCore::new(period),
+        })
+    }
+}
+
+impl Streaming for Cci {
+    type Input = Hlcv;
+    type Output = f64;
+
+    #[inline]
+    fn update(&mut self, bar: Hlcv) -> f64 {
+        self.core.update(bar.high, bar.low, bar.close)
+    }
+
+    fn lookback(&self) -> usize {
+        self.core.ring.len() - 1
+    }
+}
+
+/// CCI of the bars; the first `period - 1` outputs are `NaN`.
+pub fn cci(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+) -> Result<Vec<f64>, ParamError> {
+    let period = check_period(Cci::NAME, "period", period, 2, MAX_PERIOD)?;
+    let n = common_len(&[high, low, close]);
+    if n < period {
+        return Ok(vec![f64::NAN; n]);
+    }
+    let mut core = CciCore::new(period);
+    let bars = high[..n].iter().zip(&low[..n]).zip(&close[..n]);
+    Ok(bars
+        .map(|((&high, &low), &close)| core.update(high, low, close))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::bar_common::{assert_bits_eq, columns, sample_bars};
+    use crate::indicators::run_streaming;
+
+    #[test]
+    fn sums_the_buffer_in_slot_order() {
+        // Typical prices 3, 6, 9, 12 (h = l = c); period 3.
+        let p = [3.0, 6.0, 9.0, 12.0];
+        let out = cci(&p, &p, &p, 3).unwrap();
+        assert!(out[0].is_nan() && out[1].is_nan());
+        // Window 3, 6, 9: mean 6, mean deviation 2.
+        assert_eq!(out[2], 3.0 / (0.015 * 2.0));
+        // Window 6, 9, 12 sits in slots [12, 6, 9]: summed 12 + 6 + 9.
+        let mean = (12.0 + 6.0 + 9.0) / 3.0;
+        let dev = ((12.0f64 - mean).abs() + (6.0f64 - mean).abs() + (9.0f64 - mean).abs()) / 3.0;
+        assert_eq!(out[3], (12.0 - mean) / (0.015 * dev));
+    }
+
+    #[test]
+    fn flat_windows_give_zero_but_tiny_quotes_do_not() {
+        // 0.1 is not representable: the mean of identical values leaves a residue.
+        let flat = [0.1; 8];
+        assert!(cci(&flat, &flat, &flat, 3).unwrap()[2..]
+            .iter()
+            .all(|v| *v == 0.0));
+        let [high, low, close, _] = columns(&sample_bars(60));
+        let tiny = |v: &[f64]| v.iter().map(|x| x * 1e-12).collect::<Vec<_>>();
+        let a = cci(&high, &low, &close, 14).unwrap();
+        let b = cci(&tiny(&high), &tiny(&low), &tiny(&close), 14).unwrap();
+        assert!(a[13..]
+            .iter()
+            .zip(&b[13..])
+            .all(|(x, y)| (x - y).abs() < 1e-6));
+        assert!(a[13..].iter().any(|x| x.abs() > 10.0));
+    }
+
+    #[test]
+    fn short_inputs_and_ranges() {
+        let x = [1.0, 2.0];
+        assert!(cci(&x, &x, &x, 3).unwrap().iter().all(|v| v.is_nan()));
+        assert_eq!(cci(&x, &x[..1], &x, 2).unwrap().len(), 1);
+        assert!(cci(&x, &x, &x, 1).is_err());
+        assert!(Cci::new(100_001).is_err());
+        assert_eq!(Cci::new(20).unwrap().lookback(), 19);
+    }
+
+    #[test]
+    fn streaming_matches_batch_bit_for_bit() {
+        let bars = sample_bars(300);
+        let [high, low, close, _] = columns(&bars);
+        for period in [2, 3, 14, 20, 299, 300, 301] {
+            let batch = cci(&high, &low, &close, period).unwrap();
+            let streamed = run_streaming(Cci::new(period).unwrap(), bars.iter().copied());
+            assert_bits_eq(&batch, &streamed, &format!("cci({period})"));
+        }
+    }
+}

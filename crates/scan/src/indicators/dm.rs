@@ -1,0 +1,437 @@
+//! Directional movement: TA-Lib `PLUS_DI`, `MINUS_DI` and `ADX`.
+//!
+//! Wilder's system as TA-Lib 0.8.1 computes it:
+//!
+//! * one-bar moves `up = high - prev_high`, `down = prev_low - low`; `+DM1 = up` when
+//!   `up > 0 && up > down`, `-DM1 = down` when `down > 0 && up < down`, else 0 (equal
+//!   moves give neither);
+//! * the first `period - 1` one-bar `+DM1`, `-DM1` and true ranges are plainly summed
+//!   (bars `1..period`); from bar `period` on each sum `s` becomes `s - s/period + x`,
+//!   evaluated left to right with a true division, exactly as TA-Lib writes it (the
+//!   wheel's `PLUS_DI`/`MINUS_DI`/`ADX` do not use the fused or reciprocal forms of its
+//!   ATR, and matching them bit for bit requires the division);
+//! * `DI = 100 * (DM / TR)`, 0 when the smoothed true range is not `> 0` (an exact test
+//!   in 0.8.1, so tiny quotes keep their DI);
+//! * `DX = 100 * (|-DI - +DI| / (-DI + +DI))`, skipped when the DI sum is inside
+//!   TA-Lib's `1e-14` band; ADX seeds with the mean of the first `period` DX and then
+//!   `(adx * (period - 1) + dx) / period`. A bar whose DX is skipped leaves ADX
+//!   unchanged (it is not decayed), and a skipped DX in the seed simply adds nothing
+//!   while the divisor stays `period` — both reproduced.
+//!
+//! With period 1, TA-Lib's `PLUS_DI`/`MINUS_DI` take a separate path: the raw
+//! `DM1 / TR1` **as a ratio, not multiplied by 100**, 0 when the true range is not
+//! `> 0`. Reproduced as is. ADX needs period ≥ 2.
+
+use super::bar_common::{common_len, is_zero_band};
+use super::trange::true_range;
+use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
+
+/// The running +DM, -DM and TR sums shared by the three indicators.
+#[derive(Debug, Clone)]
+struct DmCore {
+    period: usize,
+    divisor: f64,
+    prev: Option<(f64, f64, f64)>,
+    /// One-bar moves summed so far, up to `period - 1`.
+    summed: usize,
+    plus_dm: f64,
+    minus_dm: f64,
+    tr: f64,
+}
+
+/// One bar's moves, which DM1 they make, and its true range.
+struct Move {
+    up: f64,
+    down: f64,
+    plus: bool,
+    minus: bool,
+    tr: f64,
+}
+
+impl DmCore {
+    fn new(period: usize) -> Self {
+        DmCore {
+            period,
+            divisor: period as f64,
+            prev: None,
+            summed: 0,
+            plus_dm: 0.0,
+            minus_dm: 0.0,
+            tr: 0.0,
+        }
+    }
+
+    #[inline(always)]
+    fn next_move(&mut self, high: f64, low: f64, close: f64) -> Option<Move> {
+        let (prev_high, prev_low, prev_close) = self.prev.replace((high, low, close))?;
+        let up = high - prev_high;
+        let down = prev_low - low;
+        Some(Move {
+            up,
+            down,
+            plus: up > 0.0 && up > down,
+            minus: down > 0.0 && up < down,
+            tr: true_range(high, low, prev_close),
+        })
+    }
+
+    /// Feeds one bar; true once the sums are Wilder-smoothed (from bar `period` on).
+    /// `PLUS`/`MINUS` select which DM sums are kept, as each TA-Lib function keeps
+    /// only the ones it needs.
+    #[inline(always)]
+    fn update<const PLUS: bool, const MINUS: bool>(
+        &mut self,
+        high: f64,
+        low: f64,
+        close: f64,
+    ) -> bool {
+        let Some(m) = self.next_move(high, low, close) else {
+            return false;
+        };
+        if self.summed + 1 < self.period {
+            self.summed += 1;
+            if PLUS && m.plus {
+                self.plus_dm += m.up;
+            }
+            if MINUS && m.minus {
+                self.minus_dm += m.down;
+            }
+            self.tr += m.tr;
+            return false;
+        }
+        let d = self.divisor;
+        if PLUS {
+            self.plus_dm = if m.plus {
+                self.plus_dm - self.plus_dm / d + m.up
+            } else {
+                self.plus_dm - self.plus_dm / d
+            };
+        }
+        if MINUS {
+            self.minus_dm = if m.minus {
+                self.minus_dm - self.minus_dm / d + m.down
+            } else {
+                self.minus_dm - self.minus_dm / d
+            };
+        }
+        self.tr = self.tr - self.tr / d + m.tr;
+        true
+    }
+
+    /// TA-Lib's period-1 DI: the one-bar move over the one-bar true range, unscaled.
+    #[inline(always)]
+    fn single_bar_di<const PLUS: bool>(&mut self, high: f64, low: f64, close: f64) -> f64 {
+        let Some(m) = self.next_move(high, low, close) else {
+            return f64::NAN;
+        };
+        let (applies, amount) = if PLUS {
+            (m.plus, m.up)
+        } else {
+            (m.minus, m.down)
+        };
+        if applies && m.tr > 0.0 {
+            amount / m.tr
+        } else {
+            0.0
+        }
+    }
+
+    /// The DX of the current sums, `None` where TA-Lib skips it.
+    #[inline(always)]
+    fn dx(&self) -> Option<f64> {
+        if self.tr > 0.0 {
+            let minus_di = 100.0 * (self.minus_dm / self.tr);
+            let plus_di = 100.0 * (self.plus_dm / self.tr);
+            let sum = minus_di + plus_di;
+            if !is_zero_band(sum) {
+                return Some(100.0 * ((minus_di - plus_di).abs() / sum));
+            }
+        }
+        None
+    }
+}
+
+/// `100 * DM / TR`, 0 unless the smoothed true range is positive.
+#[inline(always)]
+fn di(dm: f64, tr: f64) -> f64 {
+    if tr > 0.0 {
+        100.0 * (dm / tr)
+    } else {
+        0.0
+    }
+}
+
+macro_rules! directional_index {
+    ($(#[$doc:meta])* $state:ident, $name:literal, $plus:literal, $field:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $state {
+            core: DmCore,
+        }
+
+        impl $state {
+            pub const NAME: &'static str = $name;
+
+            pub fn new(period: usize) -> Result<Self, ParamError> {
+                let period = check_period(Self::NAME, "period", period, 1, MAX_PERIOD)?;
+                Ok($state {
+                    core: DmCore::new(period),
+                })
+            }
+        }
+
+        impl Streaming for $state {
+            type Input = Hlcv;
+            type Output = f64;
+
+            #[inline]
+            fn update(&mut self, bar: Hlcv) -> f64 {
+                if self.core.period == 1 {
+                    return self.core.single_bar_di::<$plus>(bar.high, bar.low, bar.close);
+                }
+                if self
+                    .core
+                    .update::<$plus, { !$plus }>(bar.high, bar.low, bar.close)
+                {
+                    di(self.core.$field, self.core.tr)
+                } else {
+                    f64::NAN
+                }
+            }
+
+            fn lookback(&self) -> usize {
+                self.core.period
+            }
+        }
+    };
+}
+
+directional_index!(
+    /// Streaming +DI (TA-Lib `PLUS_DI`); volume is ignored. Lookback `period`.
+    PlusDi, "plus_di", true, plus_dm
+);
+directional_index!(
+    /// Streaming -DI (TA-Lib `MINUS_DI`); volume is ignored. Lookback `period`.
+    MinusDi, "minus_di", false, minus_dm
+);
+
+/// Streaming ADX; volume is ignored. Lookback `2 * period - 1`.
+#[derive(Debug, Clone)]
+pub struct Adx {
+    core: DmCore,
+    /// DX bars taken into the seed so far (stops at `period`).
+    seeded: usize,
+    /// The running DX sum while seeding, then the current ADX.
+    value: f64,
+}
+
+impl Adx {
+    pub const NAME: &'static str = "adx";
+
+    pub fn new(period: usize) -> Result<Self, ParamError> {
+        let period = check_period(Self::NAME, "period", period, 2, MAX_PERIOD)?;
+        Ok(Adx {
+            core: DmCore::new(period),
+            seeded: 0,
+            value: 0.0,
+        })
+    }
+}
+
+impl Streaming for Adx {
+    type Input = Hlcv;
+    type Output = f64;
+
+    #[inline]
+    fn update(&mut self, bar: Hlcv) -> f64 {
+        if !self.core.update::<true, true>(bar.high, bar.low, bar.close) {
+            return f64::NAN;
+        }
+        let dx = self.core.dx();
+        let period = self.core.period;
+        if self.seeded < period {
+            self.seeded += 1;
+            if let Some(dx) = dx {
+                self.value += dx;
+            }
+            if self.seeded < period {
+                return f64::NAN;
+            }
+            self.value /= self.core.divisor;
+            return self.value;
+        }
+        if let Some(dx) = dx {
+            self.value = (self.value * (period - 1) as f64 + dx) / self.core.divisor;
+        }
+        self.value
+    }
+
+    fn lookback(&self) -> usize {
+        2 * self.core.period - 1
+    }
+}
+
+/// Runs a streaming state over columns; the states here are cheap enough per bar that
+/// the batch loop is the streaming code inlined into a loop over slices.
+#[inline(always)]
+fn run_columns<S: Streaming<Input = Hlcv, Output = f64>>(
+    mut state: S,
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+) -> Vec<f64> {
+    let n = common_len(&[high, low, close]);
+    let bars = high[..n].iter().zip(&low[..n]).zip(&close[..n]);
+    bars.map(|((&high, &low), &close)| {
+        state.update(Hlcv {
+            high,
+            low,
+            close,
+            volume: 0.0,
+        })
+    })
+    .collect()
+}
+
+/// +DI of the bars; the first `period` outputs are `NaN` (1 for period 1).
+pub fn plus_di(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+) -> Result<Vec<f64>, ParamError> {
+    Ok(run_columns(PlusDi::new(period)?, high, low, close))
+}
+
+/// -DI of the bars; the first `period` outputs are `NaN` (1 for period 1).
+pub fn minus_di(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+) -> Result<Vec<f64>, ParamError> {
+    Ok(run_columns(MinusDi::new(period)?, high, low, close))
+}
+
+/// ADX of the bars; the first `2 * period - 1` outputs are `NaN`.
+pub fn adx(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+) -> Result<Vec<f64>, ParamError> {
+    Ok(run_columns(Adx::new(period)?, high, low, close))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::bar_common::{assert_bits_eq, columns, sample_bars};
+    use crate::indicators::run_streaming;
+
+    // Bars 1..=3 move: up 2 (DM+), down 1.5 (DM-), inside (none).
+    const HIGH: [f64; 4] = [10.0, 12.0, 11.0, 10.5];
+    const LOW: [f64; 4] = [9.0, 9.5, 8.0, 8.5];
+    const CLOSE: [f64; 4] = [9.5, 11.0, 9.0, 10.0];
+
+    #[test]
+    fn period_one_is_an_unscaled_ratio() {
+        let plus = plus_di(&HIGH, &LOW, &CLOSE, 1).unwrap();
+        let minus = minus_di(&HIGH, &LOW, &CLOSE, 1).unwrap();
+        assert!(plus[0].is_nan() && minus[0].is_nan());
+        // Bar 1: up 2, TR = 12 - 9.5 = 2.5.
+        assert_eq!((plus[1], minus[1]), (2.0 / 2.5, 0.0));
+        // Bar 2: down 1.5, TR = 11 - 8 = 3.
+        assert_eq!((plus[2], minus[2]), (0.0, 0.5));
+        assert_eq!((plus[3], minus[3]), (0.0, 0.0));
+    }
+
+    #[test]
+    fn sums_then_smooths() {
+        let plus = plus_di(&HIGH, &LOW, &CLOSE, 2).unwrap();
+        let minus = minus_di(&HIGH, &LOW, &CLOSE, 2).unwrap();
+        assert!(plus[1].is_nan());
+        // Bar 1 is summed (DM+ 2, TR 2.5); bar 2 smooths: DM+ 2 - 1 + 0, DM- 0 + 1.5,
+        // TR 2.5 - 1.25 + 3.
+        assert_eq!(plus[2], 100.0 * (1.0 / 4.25));
+        assert_eq!(minus[2], 100.0 * (1.5 / 4.25));
+        // Bar 3: no move, TR = 10.5 - 8.5 = 2: TR 4.25 - 2.125 + 2.
+        assert_eq!(plus[3], 100.0 * (0.5 / 4.125));
+        assert_eq!(minus[3], 100.0 * (0.75 / 4.125));
+        let adx = adx(&HIGH, &LOW, &CLOSE, 2).unwrap();
+        assert!(adx[2].is_nan());
+        let dx = |m: f64, p: f64| 100.0 * ((m - p).abs() / (m + p));
+        let dx2 = dx(100.0 * (1.5 / 4.25), 100.0 * (1.0 / 4.25));
+        let dx3 = dx(100.0 * (0.75 / 4.125), 100.0 * (0.5 / 4.125));
+        assert_eq!(adx[3], (dx2 + dx3) / 2.0);
+    }
+
+    #[test]
+    fn flat_bars_give_zero_not_nan() {
+        let flat = [3.0; 12];
+        for v in plus_di(&flat, &flat, &flat, 3).unwrap()[3..].iter() {
+            assert_eq!(*v, 0.0);
+        }
+        for v in plus_di(&flat, &flat, &flat, 1).unwrap()[1..].iter() {
+            assert_eq!(*v, 0.0);
+        }
+        let adx = adx(&flat, &flat, &flat, 3).unwrap();
+        assert!(adx[4].is_nan());
+        assert!(adx[5..].iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn tiny_quotes_keep_their_values() {
+        let [high, low, close, _] = columns(&sample_bars(120));
+        let tiny = |v: &[f64]| v.iter().map(|x| x * 1e-12).collect::<Vec<_>>();
+        let a = adx(&high, &low, &close, 14).unwrap();
+        let b = adx(&tiny(&high), &tiny(&low), &tiny(&close), 14).unwrap();
+        assert!(a[27..]
+            .iter()
+            .zip(&b[27..])
+            .all(|(x, y)| (x - y).abs() < 1e-9));
+        assert!(a[27..].iter().any(|x| *x > 1.0));
+    }
+
+    #[test]
+    fn short_inputs_and_ranges() {
+        let high = [1.0, 2.0, 3.0];
+        assert!(adx(&high, &high, &high, 2)
+            .unwrap()
+            .iter()
+            .all(|v| v.is_nan()));
+        assert_eq!(adx(&high, &high, &high, 2).unwrap().len(), 3);
+        assert!(plus_di(&high, &high, &high, 3)
+            .unwrap()
+            .iter()
+            .all(|v| v.is_nan()));
+        assert!(plus_di(&[], &[], &[], 1).unwrap().is_empty());
+        assert_eq!(minus_di(&high, &high[..1], &high, 1).unwrap().len(), 1);
+        assert!(adx(&high, &high, &high, 1).is_err());
+        assert!(plus_di(&high, &high, &high, 0).is_err());
+        assert!(MinusDi::new(100_001).is_err());
+        assert_eq!(Adx::new(14).unwrap().lookback(), 27);
+        assert_eq!(PlusDi::new(1).unwrap().lookback(), 1);
+    }
+
+    #[test]
+    fn streaming_matches_batch_bit_for_bit() {
+        let bars = sample_bars(500);
+        let [high, low, close, _] = columns(&bars);
+        for period in [1, 2, 3, 14, 249, 250, 251, 499, 500, 501] {
+            let batch = plus_di(&high, &low, &close, period).unwrap();
+            let streamed = run_streaming(PlusDi::new(period).unwrap(), bars.iter().copied());
+            assert_bits_eq(&batch, &streamed, &format!("plus_di({period})"));
+            let batch = minus_di(&high, &low, &close, period).unwrap();
+            let streamed = run_streaming(MinusDi::new(period).unwrap(), bars.iter().copied());
+            assert_bits_eq(&batch, &streamed, &format!("minus_di({period})"));
+            if period >= 2 {
+                let batch = adx(&high, &low, &close, period).unwrap();
+                let streamed = run_streaming(Adx::new(period).unwrap(), bars.iter().copied());
+                assert_bits_eq(&batch, &streamed, &format!("adx({period})"));
+                let first = batch.iter().position(|v| !v.is_nan());
+                assert_eq!(first.unwrap_or(500).min(500), (2 * period - 1).min(500));
+            }
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! Stochastic oscillators: TA-Lib `STOCH` (slow %K, slow %D) and `STOCHF` (fast %K,
+//! fast %D), with TA-Lib's default SMA smoothing.
+//!
+//! Fast %K over `fastk_period` bars is `((close - lowest) / (highest - lowest)) * 100`,
+//! in that order: the wheel's TA-Lib 0.8.1 divides by the range itself and scales
+//! after (older releases divided by `range / 100`, which rounds differently on most
+//! bars). It is not clamped: a close outside its window's range gives a value outside
+//! [0, 100], as in TA-Lib. A flat window gives 0, and "flat" is TA-Lib 0.8.1's scaled
+//! test: the range within `1e-14 * (|highest| + |lowest|)` (a machine-flat window
+//! yields 0 instead of noise, while a tiny quote is not flat).
+//!
+//! The smoothing is TA-Lib's SMA (identity for period 1, as TA-Lib's `TA_MA` copies the
+//! input), run with [`Sma`] so the running-total arithmetic is the SMA's own: slow %K is
+//! the SMA of fast %K, slow %D the SMA of slow %K; fast %D the SMA of fast %K. TA-Lib
+//! outputs both lines from the *total* lookback only, so the leading line is `NaN`
+//! until the trailing one is defined, as here.
+
+use super::bar_common::{common_len, is_zero_scaled};
+use super::sma::Sma;
+use super::window_range::{for_each_window_range, WindowRange};
+use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
+
+/// Fast %K of one bar given its window's extremes.
+#[inline(always)]
+fn fast_k(close: f64, highest: f64, lowest: f64) -> f64 {
+    let range = highest - lowest;
+    if is_zero_scaled(range, highest.abs() + lowest.abs()) {
+        0.0
+    } else {
+        ((close - lowest) / range) * 100.0
+    }
+}
+
+/// An SMA of fast %K followed by an SMA of that (STOCH), or by nothing (STOCHF).
+#[derive(Debug, Clone)]
+struct Smoothing {
+    first: Sma,
+    first_period: usize,
+    second: Option<Sma>,
+    /// Fast %K values fed so far.
+    fed: usize,
+    /// How many fast %K values make both output lines defined.
+    ready_at: usize,
+}
+
+impl Smoothing {
+    fn new(first_period: usize, second_period: Option<usize>) -> Self {
+        Smoothing {
+            first: Sma::new_unchecked(first_period),
+            first_period,
+            second: second_period.map(Sma::new_unchecked),
+            fed: 0,
+            ready_at: first_period + second_period.map_or(0, |p| p - 1),
+        }
+    }
+
+    /// Feeds one fast %K; returns `(line, signal)` once both are defined: the first
+    /// SMA and its SMA (STOCH), or the fast %K itself and its SMA (STOCHF).
+    #[inline(always)]
+    fn feed(&mut self, k: f64) -> Option<(f64, f64)> {
+        let first = self.first.update(k);
+        self.fed += 1;
+        let pair = match &mut self.second {
+            None => (k, first),
+            Some(second) => {
+                if self.fed < self.first_period {
+                    return None;
+                }
+                (first, second.update(first))
+            }
+        };
+        (self.fed >= self.ready_at).then_some(pair)
+    }
+}
+
+/// One bar of [`Stoch`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StochOutput {
+    pub slowk: f64,
+    pub slowd: f64,
+}
+
+/// [`stoch`] over whole columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StochSeries {
+    pub slowk: Vec<f64>,
+    pub slowd: Vec<f64>,
+}
+
+/// One bar of [`Stochf`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StochfOutput {
+    pub fastk: f64,
+    pub fastd: f64,
+}
+
+/// [`stochf`] over whole columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StochfSeries {
+    pub fastk: Vec<f64>,
+    pub fastd: Vec<f64>,
+}
+
+fn check_stoch(
+    fastk_period: usize,
+    slowk_period: usize,
+    slowd_period: usize,
+) -> Result<(usize, usize, usize), ParamError> {
+    let name = Stoch::NAME;
+    Ok((
+        check_period(name, "fastk_period", fastk_period, 1, MAX_PERIOD)?,
+        check_period(name, "slowk_period", slowk_period, 1, MAX_PERIOD)?,
+        check_period(name, "slowd_period", slowd_period, 1, MAX_PERIOD)?,
+    ))
+}
+
+fn check_stochf(fastk_period: usize, fastd_period: usize) -> Result<(usize, usize), ParamError> {
+    let name = Stochf::NAME;
+    Ok((
+        check_period(name, "fastk_period", fastk_period, 1, MAX_PERIOD)?,
+        check_period(name, "fastd_period", fastd_period, 1, MAX_PERIOD)?,
+    ))
+}
+
+/// Streaming slow stochastic (TA-Lib `STOCH`, SMA smoothing); volume is ignored.
+#[derive(Debug, Clone)]
+pub struct Stoch {
+    window: WindowRange,
+    smoothing: Smoothing,
+    lookback: usize,
+}
+
+impl Stoch {
+    pub const NAME: &'static str = "stoch";
+
+    pub fn new(
+        fastk_period: usize,
+        slowk_period: usize,
+        slowd_period: usize,
+    ) -> Result<Self, ParamError> {
+        let (fastk, slowk, slowd) = check_stoch(fastk_period, slowk_period, slowd_period)?;
+        Ok(Stoch {
+            window: WindowRange::new(fastk),
+            smoothing: Smoothing::new(slowk, Some(slowd)),
+            lookback: (fastk - 1) + (slowk - 1) + (slowd - 1),
+        })
+    }
+}
+
+impl Streaming for Stoch {
+    type Input = Hlcv;
+    type Output = StochOutput;
+
+    #[inline]
+    fn update(&mut self, bar: Hlcv) -> StochOutput {
+        let out = self
+            .window
+            .push(bar.high, bar.low)
+            .and_then(|(hh, ll)| self.smoothing.feed(fast_k(bar.close, hh, ll)));
+        match out {
+            Some((slowk, slowd)) => StochOutput { slowk, slowd },
+            None => StochOutput {
+                slowk: f64::NAN,
+                slowd: f64::NAN,
+            },
+        }
+    }
+
+    fn lookback(&self) -> usize {
+        self.lookback
+    }
+}
+
+/// Streaming fast stochastic (TA-Lib `STOCHF`, SMA smoothing); volume is ignored.
+#[derive(Debug, Clone)]
+pub struct Stochf {
+    window: WindowRange,
+    smoothing: Smoothing,
+    lookback: usize,
+}
+
+impl Stochf {
+    pub const NAME: &'static str = "stochf";
+
+    pub fn new(fastk_period: usize, fastd_period: usize) -> Result<Self, ParamError> {
+        let (fastk, fastd) = check_stochf(fastk_period, fastd_period)?;
+        Ok(Stochf {
+            window: WindowRange::new(fastk),
+            smoothing: Smoothing::new(fastd, None),
+            lookback: (fastk - 1) + (fastd - 1),
+        })
+    }
+}
+
+impl Streaming for Stochf {
+    type Input = Hlcv;
+    type Output = StochfOutput;
+
+    #[inline]
+    fn update(&mut self, bar: Hlcv) -> StochfOutput {
+        let out = self
+            .window
+            .push(bar.high, bar.low)
+            .and_then(|(hh, ll)| self.smoothing.feed(fast_k(bar.close, hh, ll)));
+        match out {
+            Some((fastk, fastd)) => StochfOutput { fastk, fastd },
+            None => StochfOutput {
+                fastk: f64::NAN,
+                fastd: f64::NAN,
+            },
+        }
+    }
+
+    fn lookback(&self) -> usize {
+        self.lookback
+    }
+}
+
+/// Runs the window scan and the smoothing over the columns into two output vectors.
+fn run_batch(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    fastk: usize,
+    mut smoothing: Smoothing,
+) -> (Vec<f64>, Vec<f64>) {
+    let n = common_len(&[high, low, close]);
+    let mut line = vec![f64::NAN; n];
+    let mut signal = vec![f64::NAN; n];
+    for_each_window_range(high, low, n, fastk, |i, hh, ll| {
+        if let Some((a, b)) = smoothing.feed(fast_k(close[i], hh, ll)) {
+            line[i] = a;
+            signal[i] = b;
+        }
+    });
+    (line, signal)
+}
+
+/// Slow stochastic of the bars; both lines are `NaN` for the first
+/// `(fastk_period - 1) + (slowk_period - 1) + (slowd_period - 1)` bars.
+pub fn stoch(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    fastk_period: usize,
+    slowk_period: usize,
+    slowd_period: usize,
+) -> Result<StochSeries, ParamError> {
+    let (fastk, slowk, slowd) = check_stoch(fastk_period, slowk_period, slowd_period)?;
+    let smoothing = Smoothing::new(slowk, Some(slowd));
+    let (slowk, slowd) = run_batch(high, low, close, fastk, smoothing);
+    Ok(StochSeries { slowk, slowd })
+}
+
+/// Fast stochastic of the bars; both lines are `NaN` for the first
+/// `(fastk_period - 1) + (fastd_period - 1)` bars.
+pub fn stochf(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    fastk_period: usize,
+    fastd_period: usize,
+) -> Result<StochfSeries, ParamError> {
+    let (fastk, fastd) = check_stochf(fastk_period, fastd_period)?;
+    let (fastk, fastd) = run_batch(high, low, close, fastk, Smoothing::new(fastd, None));
+    Ok(StochfSeries { fastk, fastd })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::bar_common::{assert_bits_eq, columns, sample_bars};
+    use crate::indicators::run_streaming;
+
+    const HIGH: [f64; 5] = [10.0, 12.0, 11.0, 13.0, 12.0];
+    const LOW: [f64; 5] = [8.0, 9.0, 10.0, 11.0, 9.0];
+    const CLOSE: [f64; 5] = [9.0, 11.0, 10.5, 12.5, 10.0];
+
+    #[test]
+    fn fast_k_and_its_average() {
+        let f = stochf(&HIGH, &LOW, &CLOSE, 2, 2).unwrap();
+        assert!(f.fastk[1].is_nan() && f.fastd[1].is_nan());
+        // Fast %K, windows of 2: bar1 (11-8)/4, bar2 (10.5-9)/3, bar3 (12.5-10)/3,
+        // bar4 (10-9)/4, each times 100.
+        let k = [
+            (3.0 / 4.0) * 100.0,
+            (1.5 / 3.0) * 100.0,
+            (2.5 / 3.0) * 100.0,
+            25.0,
+        ];
+        assert_eq!(&f.fastk[2..], &k[1..]);
+        assert_eq!(f.fastd[2], (k[0] + k[1]) / 2.0);
+        assert_eq!(
+            f.fastd[4],
+            ((k[0] + k[1] - k[0]) + k[2] - k[1] + k[3]) / 2.0
+        );
+    }
+
+    #[test]
+    fn slow_lines_are_averages_of_averages() {
+        let s = stoch(&HIGH, &LOW, &CLOSE, 2, 2, 2).unwrap();
+        let f = stochf(&HIGH, &LOW, &CLOSE, 2, 2).unwrap();
+        assert!(s.slowk[2].is_nan() && s.slowd[2].is_nan());
+        // Slow %K is fast %D; slow %D its SMA.
+        assert_eq!(&s.slowk[3..], &f.fastd[3..]);
+        assert_eq!(s.slowd[3], (f.fastd[2] + f.fastd[3]) / 2.0);
+    }
+
+    #[test]
+    fn period_one_smoothing_is_the_identity() {
+        let [high, low, close, _] = columns(&sample_bars(100));
+        let f = stochf(&high, &low, &close, 5, 1).unwrap();
+        assert_bits_eq(&f.fastk, &f.fastd, "fastd(1)");
+        let s = stoch(&high, &low, &close, 5, 1, 1).unwrap();
+        assert_bits_eq(&s.slowk, &f.fastk, "slowk(1)");
+        assert_bits_eq(&s.slowd, &f.fastk, "slowd(1)");
+        // Fast %K period 1: the bar's own range.
+        let one = stochf(&HIGH, &LOW, &CLOSE, 1, 1).unwrap();
+        assert_eq!(one.fastk[0], 50.0);
+        // Not clamped: a close above its bar's high.
+        let out = stochf(&[10.0], &[8.0], &[12.0], 1, 1).unwrap();
+        assert_eq!(out.fastk[0], 200.0);
+    }
+
+    #[test]
+    fn flat_windows_give_zero_but_tiny_quotes_do_not() {
+        let flat = [7.25; 10];
+        let s = stoch(&flat, &flat, &flat, 3, 2, 2).unwrap();
+        assert!(s.slowk[4..].iter().chain(&s.slowd[4..]).all(|v| *v == 0.0));
+        // A range of a few ulps at 1e9 is machine-flat.
+        let high = [1e9 + 1.2e-7; 6];
+        let low = [1e9; 6];
+        assert!(stochf(&high, &low, &high, 2, 1).unwrap().fastk[1..]
+            .iter()
+            .all(|v| *v == 0.0));
+        let tiny = |v: &[f64]| v.iter().map(|x| x * 1e-12).collect::<Vec<_>>();
+        let t = stochf(&tiny(&HIGH), &tiny(&LOW), &tiny(&CLOSE), 2, 1).unwrap();
+        let f = stochf(&HIGH, &LOW, &CLOSE, 2, 1).unwrap();
+        for (a, b) in t.fastk[1..].iter().zip(&f.fastk[1..]) {
+            assert!((a - b).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn short_inputs_and_ranges() {
+        let s = stoch(&HIGH, &LOW, &CLOSE, 3, 2, 2).unwrap();
+        assert_eq!(s.slowk.len(), 5);
+        assert!(s.slowk[..4].iter().all(|v| v.is_nan()) && !s.slowk[4].is_nan());
+        let s = stoch(&HIGH, &LOW, &CLOSE, 3, 2, 3).unwrap();
+        assert!(s.slowk.iter().chain(&s.slowd).all(|v| v.is_nan()));
+        assert!(stoch(&[], &[], &[], 1, 1, 1).unwrap().slowk.is_empty());
+        assert_eq!(
+            stochf(&HIGH, &LOW[..3], &CLOSE, 1, 1).unwrap().fastk.len(),
+            3
+        );
+        assert!(stoch(&HIGH, &LOW, &CLOSE, 0, 1, 1).is_err());
+        assert!(stoch(&HIGH, &LOW, &CLOSE, 1, 0, 1).is_err());
+        assert!(stoch(&HIGH, &LOW, &CLOSE, 1, 1, 0).is_err());
+        assert!(Stochf::new(1, 100_001).is_err());
+        assert_eq!(
+            Stoch::new(5, 0, 3).unwrap_err().to_string(),
+            "stoch: slowk_period must be between 1 and 100000, got 0"
+        );
+        assert_eq!(Stoch::new(5, 3, 3).unwrap().lookback(), 8);
+        assert_eq!(Stochf::new(5, 3).unwrap().lookback(), 6);
+    }
+
+    #[test]
+    fn streaming_matches_batch_bit_for_bit() {
+        let bars = sample_bars(400);
+        let [high, low, close, _] = columns(&bars);
+        for (fk, sk, sd) in [
+            (1, 1, 1),
+            (5, 3, 3),
+            (14, 1, 5),
+            (200, 100, 100),
+            (399, 1, 2),
+        ] {
+            let batch = stoch(&high, &low, &close, fk, sk, sd).unwrap();
+            let streamed = run_streaming(Stoch::new(fk, sk, sd).unwrap(), bars.iter().copied());
+            let k: Vec<f64> = streamed.iter().map(|o| o.slowk).collect();
+            let d: Vec<f64> = streamed.iter().map(|o| o.slowd).collect();
+            assert_bits_eq(&batch.slowk, &k, &format!("slowk({fk},{sk},{sd})"));
+            assert_bits_eq(&batch.slowd, &d, &format!("slowd({fk},{sk},{sd})"));
+            let lookback = Stoch::new(fk, sk, sd).unwrap().lookback();
+            assert_eq!(batch.slowd.iter().position(|v| !v.is_nan()), Some(lookback));
+
+            let batch = stochf(&high, &low, &close, fk, sd).unwrap();
+            let streamed = run_streaming(Stochf::new(fk, sd).unwrap(), bars.iter().copied());
+            let k: Vec<f64> = streamed.iter().map(|o| o.fastk).collect();
+            let d: Vec<f64> = streamed.iter().map(|o| o.fastd).collect();
+            assert_bits_eq(&batch.fastk, &k, &format!("fastk({fk},{sd})"));
+            assert_bits_eq(&batch.fastd, &d, &format!("fastd({fk},{sd})"));
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! True range (TA-Lib `TRANGE`).
+//!
+//! The greatest of `high - low`, `|prev_close - high|` and `|prev_close - low|`. TA-Lib
+//! does not fall back to `high - low` on the first bar: it leaves that bar undefined
+//! (lookback 1), and so do we.
+
+use super::bar_common::common_len;
+use super::{Hlcv, Streaming};
+
+/// One bar's true range, compared in TA-Lib's order: start from `high - low`, replace
+/// it only when a previous-close distance is strictly greater.
+#[inline]
+pub(crate) fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
+    let mut greatest = high - low;
+    let to_high = (prev_close - high).abs();
+    if to_high > greatest {
+        greatest = to_high;
+    }
+    let to_low = (prev_close - low).abs();
+    if to_low > greatest {
+        greatest = to_low;
+    }
+    greatest
+}
+
+/// Streaming true range; volume is ignored.
+#[derive(Debug, Clone, Default)]
+pub struct Trange {
+    prev_close: Option<f64>,
+}
+
+impl Trange {
+    pub const NAME: &'static str = "trange";
+
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Streaming for Trange {
+    type Input = Hlcv;
+    type Output = f64;
+
+    #[inline]
+    fn update(&mut self, bar: Hlcv) -> f64 {
+        match self.prev_close.replace(bar.close) {
+            Some(prev_close) => true_range(bar.high, bar.low, prev_close),
+            None => f64::NAN,
+        }
+    }
+
+    fn lookback(&self) -> usize {
+        1
+    }
+}
+
+/// True range of each bar; the first output is `NaN`. Columns of unequal length are
+/// read up to the shortest.
+pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
+    let n = common_len(&[high, low, close]);
+    let mut out = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    out.push(f64::NAN);
+    let bars = high[1..n].iter().zip(&low[1..n]).zip(&close[..n - 1]);
+    out.extend(bars.map(|((&h, &l), &prev_close)| true_range(h, l, prev_close)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::bar_common::{assert_bits_eq, columns, sample_bars};
+    use crate::indicators::run_streaming;
+
+    #[test]
+    fn takes_the_greatest_of_the_three_distances() {
+        let high = [10.0, 12.0, 9.0, 11.0];
+        let low = [9.0, 11.0, 8.0, 10.5];
+        let close = [9.5, 11.5, 8.5, 10.8];
+        let out = trange(&high, &low, &close);
+        assert!(out[0].is_nan());
+        // Gap up: prev close 9.5 to high 12.
+        assert_eq!(out[1], 2.5);
+        // Gap down: prev close 11.5 to low 8.
+        assert_eq!(out[2], 3.5);
+        // Inside the previous close: high - low 0.5 vs |8.5 - 11| = 2.5.
+        assert_eq!(out[3], 2.5);
+    }
+
+    #[test]
+    fn short_and_unequal_inputs() {
+        assert!(trange(&[], &[], &[]).is_empty());
+        assert!(trange(&[1.0], &[1.0], &[1.0])[0].is_nan());
+        assert_eq!(
+            trange(&[1.0, 2.0, 3.0], &[1.0, 1.0], &[1.0, 1.0, 1.0]).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn streaming_matches_batch_bit_for_bit() {
+        let bars = sample_bars(300);
+        let [high, low, close, _] = columns(&bars);
+        let batch = trange(&high, &low, &close);
+        let streamed = run_streaming(Trange::new(), bars.iter().copied());
+        assert_bits_eq(&batch, &streamed, "trange");
+    }
+}
