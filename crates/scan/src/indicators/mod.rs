@@ -91,8 +91,23 @@ pub fn run_streaming<S: Streaming>(
     inputs.into_iter().map(|x| state.update(x)).collect()
 }
 
+pub mod bbands;
 pub mod ema;
+pub mod macd;
+pub mod minmax;
+pub mod roc;
+pub mod rsi;
 pub mod sma;
+pub mod stddev;
+mod window;
+pub mod wma;
 
+pub use bbands::{bbands, Bbands, BbandsSeries, BbandsValue};
 pub use ema::{ema, Ema};
+pub use macd::{macd, Macd, MacdSeries, MacdValue};
+pub use minmax::{max, min, Extreme, Max, Min};
+pub use roc::{roc, Roc};
+pub use rsi::{rsi, Rsi};
 pub use sma::{sma, Sma};
+pub use stddev::{stddev, Stddev};
+pub use wma::{wma, Wma};
