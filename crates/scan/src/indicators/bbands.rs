@@ -14,7 +14,7 @@
 
 use super::ema::hardware_fma;
 use super::stddev::{check_real, VarCore};
-use super::window::Window;
+use super::support::Window;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// One bar's bands.
@@ -156,22 +156,32 @@ unsafe fn fill_fma(input: &[f64], period: usize, up: f64, dn: f64, out: &mut Bba
 fn fill(input: &[f64], period: usize, up: f64, dn: f64, out: &mut BbandsSeries) {
     let lookback = period - 1;
     let divisor = period as f64;
-    let mut ma_total = input[..lookback].iter().fold(0.0, |sum, x| sum + x);
-    let (upper, middle, lower) = (&mut out.upper, &mut out.middle, &mut out.lower);
-    super::stddev::for_each_variance(input, period, |i, variance| {
-        ma_total += input[i];
-        let mid = ma_total / divisor;
-        ma_total -= input[i - lookback];
-        let (u, l) = bands(variance, mid, up, dn);
-        upper[i] = u;
-        middle[i] = mid;
-        lower[i] = l;
-    });
+    let mut ma_total = 0.0;
+    let mut core = VarCore::new(period);
+    for &x in &input[..lookback] {
+        ma_total += x;
+        core.prime(x);
+    }
+    let rows = out.upper[lookback..]
+        .iter_mut()
+        .zip(&mut out.middle[lookback..])
+        .zip(&mut out.lower[lookback..])
+        .zip(input.windows(period));
+    for (((u, m), l), window) in rows {
+        let (oldest, newest) = (window[0], window[lookback]);
+        ma_total += newest;
+        let middle = ma_total / divisor;
+        ma_total -= oldest;
+        let variance = core.step(newest, oldest, (window, &[]));
+        (*u, *l) = bands(variance, middle, up, dn);
+        *m = middle;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::support::AAPL_CLOSE;
     use crate::indicators::{run_streaming, sma, stddev};
 
     #[test]
@@ -183,6 +193,28 @@ mod tests {
         assert_eq!(out.upper[7], 9.0);
         assert_eq!(out.lower[7], 3.0);
         assert_eq!(out.middle[7..], sma(&input, 8).unwrap()[7..]);
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = bbands(&AAPL_CLOSE, 10, 2.5, 1.5).unwrap();
+        assert_eq!(
+            (out.upper[9], out.middle[9], out.lower[9]),
+            (115.62744623057755, 109.88300094604492, 106.43633377532534)
+        );
+        assert_eq!(
+            (out.upper[39], out.middle[39], out.lower[39]),
+            (132.06894485061864, 127.93199920654297, 125.44983182009757)
+        );
+        let out = bbands(&AAPL_CLOSE, 10, 2.0, 2.0).unwrap();
+        assert_eq!(
+            (out.upper[9], out.lower[9]),
+            (114.47855717367102, 105.28744471841881)
+        );
+        assert_eq!(
+            (out.upper[39], out.lower[39]),
+            (131.2415557218035, 124.62244269128243)
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! software, so the result does not depend on the CPU; the batch loop is compiled a
 //! second time with the `fma` target feature and picked at run time only for speed.
 
+use super::support::column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// Streaming EMA.
@@ -99,7 +100,7 @@ pub fn ema(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
 
 /// EMA with an explicit smoothing factor, seeded on the first `period` values.
 pub(crate) fn ema_unchecked(input: &[f64], period: usize, k: f64) -> Vec<f64> {
-    let mut out = vec![f64::NAN; input.len()];
+    let mut out = column(input.len(), period - 1);
     if input.len() < period {
         return out;
     }
@@ -115,25 +116,26 @@ pub(crate) fn ema_unchecked(input: &[f64], period: usize, k: f64) -> Vec<f64> {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "fma")]
-unsafe fn ema_fill_fma(input: &[f64], period: usize, k: f64, out: &mut [f64]) {
+unsafe fn ema_fill_fma(input: &[f64], period: usize, k: f64, out: &mut Vec<f64>) {
     ema_fill(input, period, k, out)
 }
 
-/// Writes the EMA from index `period - 1` on; `input.len() >= period`.
+/// Pushes the EMA from index `period - 1` on; `input.len() >= period`.
 #[inline(always)]
-fn ema_fill(input: &[f64], period: usize, k: f64, out: &mut [f64]) {
+fn ema_fill(input: &[f64], period: usize, k: f64, out: &mut Vec<f64>) {
     let mut value = input[..period].iter().fold(0.0, |sum, x| sum + x) / period as f64;
-    out[period - 1] = value;
-    for (o, &x) in out[period..].iter_mut().zip(&input[period..]) {
+    out.push(value);
+    out.extend(input[period..].iter().map(|&x| {
         value = ema_step(value, x, k);
-        *o = value;
-    }
+        value
+    }));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
 
     #[test]
     fn seeds_with_the_sma_then_smooths() {
@@ -145,15 +147,16 @@ mod tests {
 
     #[test]
     fn steps_with_one_rounding_like_talib() {
-        // (x - prev) * k rounds before the add; TA-Lib 0.8 fuses the two.
-        let (prev, x, k) = (0.1, 0.7, smoothing(12));
-        let out = ema(
-            &[prev; 12].iter().copied().chain([x]).collect::<Vec<_>>(),
-            12,
-        )
-        .unwrap();
-        let seed = out[11];
-        assert_eq!(out[12].to_bits(), (x - seed).mul_add(k, seed).to_bits());
+        // TA-Lib 0.8 gives 1.0199999999999998; the unfused (x - prev) * k + prev, 1.02.
+        let out = ema(&[0.1, 0.1, 1.48], 2).unwrap();
+        assert_eq!(out[2], 1.0199999999999998);
+        assert_eq!((1.48 - 0.1) * (2.0 / 3.0) + 0.1, 1.02);
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = ema(&AAPL_CLOSE, 12).unwrap();
+        assert_eq!((out[11], out[39]), (110.27333386739095, 127.19894957684075));
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //!   and the histogram is 0.
 
 use super::ema::{ema_step, hardware_fma, smoothing};
+use super::support::column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// One bar's MACD.
@@ -175,11 +176,11 @@ pub fn macd(
     signal: usize,
 ) -> Result<MacdSeries, ParamError> {
     let periods = Periods::new(fast, slow, signal)?;
-    let n = input.len();
+    let (n, lookback) = (input.len(), periods.lookback());
     let mut out = MacdSeries {
-        macd: vec![f64::NAN; n],
-        signal: vec![f64::NAN; n],
-        hist: vec![f64::NAN; n],
+        macd: column(n, lookback),
+        signal: column(n, lookback),
+        hist: column(n, lookback),
     };
     if n <= periods.lookback() {
         return Ok(out);
@@ -229,16 +230,11 @@ fn fill(input: &[f64], periods: Periods, out: &mut MacdSeries) {
         signal_sum += macd;
     }
     let mut prev_signal = signal_sum / signal as f64;
-    out.macd[lookback] = macd;
-    out.signal[lookback] = prev_signal;
-    out.hist[lookback] = macd - prev_signal;
+    out.macd.push(macd);
+    out.signal.push(prev_signal);
+    out.hist.push(macd - prev_signal);
 
-    let rest = input[lookback + 1..]
-        .iter()
-        .zip(&mut out.macd[lookback + 1..])
-        .zip(&mut out.signal[lookback + 1..])
-        .zip(&mut out.hist[lookback + 1..]);
-    for (((&x, m), s), h) in rest {
+    for &x in &input[lookback + 1..] {
         prev_fast = ema_step(prev_fast, x, fast_k);
         prev_slow = ema_step(prev_slow, x, slow_k);
         let line = prev_fast - prev_slow;
@@ -247,15 +243,16 @@ fn fill(input: &[f64], periods: Periods, out: &mut MacdSeries) {
         } else {
             ema_step(prev_signal, line, signal_k)
         };
-        *m = line;
-        *s = prev_signal;
-        *h = line - prev_signal;
+        out.macd.push(line);
+        out.signal.push(prev_signal);
+        out.hist.push(line - prev_signal);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::support::AAPL_CLOSE;
     use crate::indicators::{ema, run_streaming};
 
     fn wiggly(n: usize) -> Vec<f64> {
@@ -300,6 +297,24 @@ mod tests {
         assert_eq!(
             out.hist[lookback],
             out.macd[lookback] - out.signal[lookback]
+        );
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = macd(&AAPL_CLOSE, 5, 13, 4).unwrap();
+        assert!(out.macd[14].is_nan() && out.signal[14].is_nan() && out.hist[14].is_nan());
+        assert_eq!(
+            (out.macd[15], out.signal[15], out.hist[15]),
+            (3.3793075091185756, 3.2191820475211017, 0.16012546159747387)
+        );
+        assert_eq!(
+            (out.macd[39], out.signal[39], out.hist[39]),
+            (
+                -0.6275390283946223,
+                -0.018503811589792973,
+                -0.6090352168048293
+            )
         );
     }
 

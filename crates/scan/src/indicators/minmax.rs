@@ -13,9 +13,10 @@
 //!
 //! Each comparison is `candidate > incumbent`, so a `NaN` incumbent stays and a `NaN`
 //! candidate never wins. The batch is O(n) with three comparisons per bar; the
-//! streaming state keeps one block (O(period) memory) and pays the backward scan once
-//! per `period` bars.
+//! streaming state keeps one block and its suffix extremes (O(period) memory) and pays
+//! the backward scan once per `period` bars.
 
+use super::support::column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// `a` replaces `b` as the extreme (MAX: `a > b`, MIN: `a < b`).
@@ -28,16 +29,20 @@ fn beats<const MAX: bool>(a: f64, b: f64) -> bool {
     }
 }
 
-/// Overwrites `values` (one block) with its suffix extremes: `values[j]` becomes the
-/// extreme of the block from `j` to its end, scanned backwards.
+/// Writes into `dst` the suffix extremes of the block `src`: `dst[j]` is the extreme of
+/// `src[j..]`, scanned backwards from the block's end.
 #[inline(always)]
-fn suffix_extremes<const MAX: bool>(values: &mut [f64]) {
-    let mut best = values[values.len() - 1];
-    for v in values.iter_mut().rev().skip(1) {
-        if beats::<MAX>(*v, best) {
-            best = *v;
+fn suffix_extremes<const MAX: bool>(src: &[f64], dst: &mut [f64]) {
+    let last = src.len() - 1;
+    let dst = &mut dst[..=last];
+    let mut best = src[last];
+    dst[last] = best;
+    for j in (0..last).rev() {
+        let x = src[j];
+        if beats::<MAX>(x, best) {
+            best = x;
         }
-        *v = best;
+        dst[j] = best;
     }
 }
 
@@ -45,10 +50,10 @@ fn suffix_extremes<const MAX: bool>(values: &mut [f64]) {
 #[derive(Debug, Clone)]
 pub struct Extreme<const MAX: bool> {
     period: usize,
-    /// Positions `filled..` hold the suffix extremes of the last complete block,
-    /// positions `..filled` the values of the block being filled (each write replaces
-    /// a suffix extreme that is no longer needed).
+    /// The values of the block being filled, positions `..filled`.
     block: Vec<f64>,
+    /// The suffix extremes of the last complete block.
+    suffix: Vec<f64>,
     filled: usize,
     /// The running extreme of the block being filled.
     prefix: f64,
@@ -69,6 +74,7 @@ impl<const MAX: bool> Extreme<MAX> {
         Ok(Extreme {
             period,
             block: vec![0.0; period],
+            suffix: vec![0.0; period],
             filled: 0,
             prefix: 0.0,
             ready: false,
@@ -88,15 +94,15 @@ impl<const MAX: bool> Streaming for Extreme<MAX> {
         }
         self.filled += 1;
         if self.filled == self.period {
-            suffix_extremes::<MAX>(&mut self.block);
+            suffix_extremes::<MAX>(&self.block, &mut self.suffix);
             self.filled = 0;
             self.ready = true;
-            return self.block[0];
+            return self.suffix[0];
         }
         if !self.ready {
             return f64::NAN;
         }
-        let old = self.block[self.filled];
+        let old = self.suffix[self.filled];
         if beats::<MAX>(self.prefix, old) {
             self.prefix
         } else {
@@ -121,39 +127,38 @@ pub fn min(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     Ok(extremes::<false>(input, period))
 }
 
-/// The block scan over whole columns.
+/// The block scan over whole columns; it yields the outputs in order.
 fn extremes<const MAX: bool>(input: &[f64], period: usize) -> Vec<f64> {
     let n = input.len();
-    let mut out = vec![f64::NAN; n];
+    let mut out = column(n, period - 1);
     if n < period {
         return out;
     }
     let mut suffix = vec![0.0; period];
     let mut start = 0;
     loop {
-        // The block [start, start + period) is complete.
-        suffix.copy_from_slice(&input[start..start + period]);
-        suffix_extremes::<MAX>(&mut suffix);
-        out[start + period - 1] = suffix[0];
+        // The block [start, start + period) is complete: its last bar's output.
+        suffix_extremes::<MAX>(&input[start..start + period], &mut suffix);
+        out.push(suffix[0]);
         let next = start + period;
         if next >= n {
             break;
         }
-        // Bars of the next block, up to its last-but-one (its last starts a new round).
+        // The bars of the next block up to its last-but-one (its last starts a new
+        // round): combine the old block's suffix with the new block's prefix, in place.
         let avail = (n - next).min(period - 1);
         let mut prefix = input[next];
-        for m in 1..=avail {
-            let x = input[next + m - 1];
+        for (&x, old) in input[next..next + avail].iter().zip(&mut suffix[1..=avail]) {
             if beats::<MAX>(x, prefix) {
                 prefix = x;
             }
-            let old = suffix[m];
-            out[next + m - 1] = if beats::<MAX>(prefix, old) {
+            *old = if beats::<MAX>(prefix, *old) {
                 prefix
             } else {
-                old
+                *old
             };
         }
+        out.extend_from_slice(&suffix[1..=avail]);
         if next + period > n {
             break;
         }
@@ -166,6 +171,7 @@ fn extremes<const MAX: bool>(input: &[f64], period: usize) -> Vec<f64> {
 mod tests {
     use super::*;
     use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
 
     /// The plain definition, for values where ties cannot be told apart.
     fn naive<const MAX: bool>(input: &[f64], period: usize) -> Vec<f64> {
@@ -198,6 +204,13 @@ mod tests {
         assert!(hi[..2].iter().chain(&lo[..2]).all(|v| v.is_nan()));
         assert_eq!(&hi[2..], &[4.0, 4.0, 5.0, 9.0, 9.0, 9.0]);
         assert_eq!(&lo[2..], &[1.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let (hi, lo) = (max(&AAPL_CLOSE, 7).unwrap(), min(&AAPL_CLOSE, 7).unwrap());
+        assert_eq!((hi[6], hi[39]), (110.22000122070312, 129.36000061035156));
+        assert_eq!((lo[6], lo[39]), (105.98999786376953, 124.51000213623047));
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub mod roc;
 pub mod rsi;
 pub mod sma;
 pub mod stddev;
-mod window;
+mod support;
 pub mod wma;
 
 pub use bbands::{bbands, Bbands, BbandsSeries, BbandsValue};

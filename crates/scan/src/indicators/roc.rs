@@ -4,7 +4,7 @@
 //! `(x - prev) / prev * 100`, which rounds differently. Where the earlier value is
 //! exactly zero TA-Lib outputs 0 instead of an infinity or `NaN`, and so do we.
 
-use super::window::Window;
+use super::support::{column, Window};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 #[inline(always)]
@@ -56,11 +56,14 @@ impl Streaming for Roc {
 /// ROC of `input`; the first `period` outputs are `NaN`.
 pub fn roc(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Roc::NAME, "period", period, 1, MAX_PERIOD)?;
-    let mut out = vec![f64::NAN; input.len()];
+    let mut out = column(input.len(), period);
     if input.len() > period {
-        for ((o, &x), &prev) in out[period..].iter_mut().zip(&input[period..]).zip(input) {
-            *o = rate(x, prev);
-        }
+        out.extend(
+            input[period..]
+                .iter()
+                .zip(input)
+                .map(|(&x, &prev)| rate(x, prev)),
+        );
     }
     Ok(out)
 }
@@ -69,12 +72,22 @@ pub fn roc(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
 mod tests {
     use super::*;
     use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
 
     #[test]
     fn percent_change_over_the_period() {
         let out = roc(&[50.0, 80.0, 100.0, 60.0], 2).unwrap();
         assert!(out[0].is_nan() && out[1].is_nan());
         assert_eq!(&out[2..], &[100.0, (60.0 / 80.0 - 1.0) * 100.0]);
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = roc(&AAPL_CLOSE, 10).unwrap();
+        assert_eq!(
+            (out[10], out[39]),
+            (-0.1006870575300356, -5.7955633947452405)
+        );
     }
 
     #[test]

@@ -147,6 +147,7 @@ pub fn rsi(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
 mod tests {
     use super::*;
     use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
 
     #[test]
     fn seeds_then_smooths() {
@@ -155,6 +156,15 @@ mod tests {
         assert!(out[0].is_nan() && out[1].is_nan());
         assert_eq!(out[2], 100.0 * (1.0 / 1.5));
         assert_eq!(out[3], 100.0 * (2.0 / 2.25));
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = rsi(&AAPL_CLOSE, 14).unwrap();
+        assert_eq!(
+            (out[14], out[25], out[39]),
+            (66.0396681578429, 77.12005431942151, 49.970880582612345)
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! [`VarCore`] reproduces that operation for operation (it is shared with BBANDS), so the
 //! square root taken here needs no guard: the variance is never negative.
 
-use super::window::Window;
+use super::support::Window;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// TA-Lib's `TA_REAL_MIN`/`TA_REAL_MAX`, the range of its real-valued parameters.
@@ -108,58 +108,47 @@ impl VarCore {
             || d2 > 1000000.0 * self.total2
             || self.bars_since_reseed == 0
         {
-            return self.reseed(window);
+            self.bars_since_reseed = 32 * self.period;
+            let (shift, total1, total2, variance) = rebuild(self.inv_period, window);
+            self.shift = shift;
+            self.total1 = total1;
+            self.total2 = total2;
+            return variance;
         }
-        variance
-    }
-
-    /// Re-anchors the shift at the window mean, rebuilds the sums with a two-pass over
-    /// the window, returns the window's variance from them, then removes the window's
-    /// first value again so the carried state matches the ordinary path.
-    #[cold]
-    #[inline(never)]
-    fn reseed(&mut self, (a, b): (&[f64], &[f64])) -> f64 {
-        debug_assert_eq!(a.len() + b.len(), self.period);
-        self.bars_since_reseed = 32 * self.period;
-        let mut sum = 0.0;
-        for &x in a.iter().chain(b) {
-            sum += x;
-        }
-        self.shift = sum * self.inv_period;
-        self.total1 = 0.0;
-        self.total2 = 0.0;
-        for &x in a.iter().chain(b) {
-            let d = x - self.shift;
-            self.total1 += d;
-            self.total2 += d * d;
-        }
-        let mean1 = self.total1 * self.inv_period;
-        let mut variance = self.total2 * self.inv_period - mean1 * mean1;
-        if variance < 0.000000000001 * (self.total2 * self.inv_period) {
-            variance = 0.0;
-        }
-        let first = if a.is_empty() { b[0] } else { a[0] };
-        let d = first - self.shift;
-        self.total1 -= d;
-        self.total2 -= d * d;
         variance
     }
 }
 
-/// Calls `emit(i, variance)` for every `i` from `period - 1` on: the batch form of
-/// [`VarCore`], reading the window straight from `input`. `input.len() >= period`.
-#[inline(always)]
-pub(crate) fn for_each_variance(input: &[f64], period: usize, mut emit: impl FnMut(usize, f64)) {
-    let lookback = period - 1;
-    let mut core = VarCore::new(period);
-    for &x in &input[..lookback] {
-        core.prime(x);
+/// Re-anchors the shift at the window mean and rebuilds the sums with a two-pass over
+/// the window; returns the new shift, the sums with the window's first value removed
+/// again (so the carried state matches the ordinary path), and the window's variance.
+///
+/// A free function rather than a method so that the hot loop's state never has its
+/// address taken and stays in registers.
+#[cold]
+#[inline(never)]
+fn rebuild(inv_period: f64, (a, b): (&[f64], &[f64])) -> (f64, f64, f64, f64) {
+    let mut sum = 0.0;
+    for &x in a.iter().chain(b) {
+        sum += x;
     }
-    for i in lookback..input.len() {
-        let window = &input[i - lookback..=i];
-        let variance = core.step(input[i], window[0], (window, &[]));
-        emit(i, variance);
+    let shift = sum * inv_period;
+    let (mut total1, mut total2) = (0.0, 0.0);
+    for &x in a.iter().chain(b) {
+        let d = x - shift;
+        total1 += d;
+        total2 += d * d;
     }
+    let mean1 = total1 * inv_period;
+    let mut variance = total2 * inv_period - mean1 * mean1;
+    if variance < 0.000000000001 * (total2 * inv_period) {
+        variance = 0.0;
+    }
+    let first = if a.is_empty() { b[0] } else { a[0] };
+    let d = first - shift;
+    total1 -= d;
+    total2 -= d * d;
+    (shift, total1, total2, variance)
 }
 
 /// Streaming STDDEV.
@@ -211,11 +200,17 @@ impl Streaming for Stddev {
 pub fn stddev(input: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Stddev::NAME, "period", period, 2, MAX_PERIOD)?;
     let nbdev = check_real(Stddev::NAME, "nbdev", nbdev)?;
+    let lookback = period - 1;
     let mut out = vec![f64::NAN; input.len()];
     if input.len() >= period {
-        for_each_variance(input, period, |i, variance| {
-            out[i] = variance.sqrt() * nbdev;
-        });
+        let mut core = VarCore::new(period);
+        for &x in &input[..lookback] {
+            core.prime(x);
+        }
+        for (o, window) in out[lookback..].iter_mut().zip(input.windows(period)) {
+            let variance = core.step(window[lookback], window[0], (window, &[]));
+            *o = variance.sqrt() * nbdev;
+        }
     }
     Ok(out)
 }
@@ -224,6 +219,7 @@ pub fn stddev(input: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, Para
 mod tests {
     use super::*;
     use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
 
     fn wiggly(n: usize, level: f64) -> Vec<f64> {
         (0..n)
@@ -239,6 +235,12 @@ mod tests {
         let out = stddev(&[1.0, 3.0, 1.0], 2, 2.0).unwrap();
         assert!(out[0].is_nan());
         assert_eq!(&out[1..], &[2.0, 2.0]);
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = stddev(&AAPL_CLOSE, 10, 1.5).unwrap();
+        assert_eq!((out[9], out[39]), (3.4466671707195777, 2.482167386445402));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! with `divider = period * (period + 1) / 2` in floating point. We do exactly that.
 //! Period 1 is accepted, as in TA-Lib, and returns the input unchanged.
 
-use super::window::Window;
+use super::support::Window;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// TA-Lib's `period * (period + 1) / 2`, computed in `f64` as it does.
@@ -62,25 +62,27 @@ impl WmaCore {
         self.sum += x * self.weight;
         self.bars_since_reseed -= 1;
         if self.bars_since_reseed == 0 {
-            self.reseed(window);
+            self.bars_since_reseed = 8 * self.period;
+            (self.sub, self.sum) = rebuild(window);
         }
         self.trailing = oldest;
         let out = self.sum / self.divider;
         self.sum -= self.sub;
         out
     }
+}
 
-    #[cold]
-    #[inline(never)]
-    fn reseed(&mut self, (a, b): (&[f64], &[f64])) {
-        self.bars_since_reseed = 8 * self.period;
-        self.sub = 0.0;
-        self.sum = 0.0;
-        for (i, &x) in a.iter().chain(b).enumerate() {
-            self.sub += x;
-            self.sum += x * (i + 1) as f64;
-        }
+/// The plain and weighted sums of the window, oldest first with weights counting up
+/// from 1. A free function so that the hot loop's state stays in registers.
+#[cold]
+#[inline(never)]
+fn rebuild((a, b): (&[f64], &[f64])) -> (f64, f64) {
+    let (mut sub, mut sum) = (0.0, 0.0);
+    for (i, &x) in a.iter().chain(b).enumerate() {
+        sub += x;
+        sum += x * (i + 1) as f64;
     }
+    (sub, sum)
 }
 
 /// Streaming WMA.
@@ -134,18 +136,17 @@ pub fn wma(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     if period == 1 {
         return Ok(input.to_vec());
     }
+    let lookback = period - 1;
     let mut out = vec![f64::NAN; input.len()];
     if input.len() < period {
         return Ok(out);
     }
-    let lookback = period - 1;
     let mut core = WmaCore::new(period);
     for (i, &x) in input[..lookback].iter().enumerate() {
         core.prime(x, i + 1);
     }
-    for (i, o) in out.iter_mut().enumerate().skip(lookback) {
-        let window = &input[i - lookback..=i];
-        *o = core.step(input[i], window[0], (window, &[]));
+    for (o, window) in out[lookback..].iter_mut().zip(input.windows(period)) {
+        *o = core.step(window[lookback], window[0], (window, &[]));
     }
     Ok(out)
 }
@@ -154,6 +155,7 @@ pub fn wma(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
 mod tests {
     use super::*;
     use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
 
     #[test]
     fn weighs_the_newest_heaviest() {
@@ -162,6 +164,15 @@ mod tests {
         assert_eq!(out[2], (1.0 + 4.0 + 9.0) / 6.0);
         assert_eq!(out[3], (2.0 + 6.0 + 12.0) / 6.0);
         assert_eq!(out[4], (3.0 + 8.0 + 24.0) / 6.0);
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = wma(&AAPL_CLOSE, 5).unwrap();
+        assert_eq!(
+            (out[4], out[20], out[39]),
+            (107.75466664632161, 120.34733276367187, 126.15133361816406)
+        );
     }
 
     #[test]
