@@ -12,6 +12,7 @@
 //!   `= middle - dev * nbdev_dn` (two roundings). The asymmetry is TA-Lib 0.8's, and it
 //!   shows in the last bit, so it is reproduced.
 
+#[cfg(target_arch = "x86_64")]
 use super::ema::hardware_fma;
 use super::stddev::{check_real, VarCore};
 use super::support::Window;

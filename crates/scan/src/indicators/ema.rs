@@ -55,17 +55,12 @@ pub(crate) fn ema_step(prev: f64, x: f64, k: f64) -> f64 {
 
 /// Whether the CPU has a fused multiply-add instruction, so that loops built around
 /// [`f64::mul_add`] can run a copy compiled with it instead of calling the C library's
-/// `fma`. Both give the same, correctly rounded, result.
+/// `fma`. Both give the same, correctly rounded, result. (Other targets with `mul_add`
+/// in hardware, such as aarch64, use it directly.)
+#[cfg(target_arch = "x86_64")]
 #[inline]
 pub(crate) fn hardware_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    std::arch::is_x86_feature_detected!("fma")
 }
 
 impl Streaming for Ema {

@@ -16,7 +16,9 @@
 //!   explicit copy in TA-Lib, not the `k = 1` EMA step, which can differ in the last bit)
 //!   and the histogram is 0.
 
-use super::ema::{ema_step, hardware_fma, smoothing};
+#[cfg(target_arch = "x86_64")]
+use super::ema::hardware_fma;
+use super::ema::{ema_step, smoothing};
 use super::support::column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 

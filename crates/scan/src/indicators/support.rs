@@ -2,9 +2,9 @@
 //! inputs kept by the streaming states whose TA-Lib algorithm reads the values leaving
 //! the window or rescans it.
 
-/// An empty output column with room for `len` values, its first `lookback` (at most
-/// `len`) already `NaN`. The batch loops push the rest in order, so each output is
-/// written once: filling the whole column with `NaN` first would touch the memory twice.
+/// An output column with room for `len` values, holding its first `lookback` (at most
+/// `len`) as `NaN`, for batch loops that append the rest in order: each output is then
+/// written once, where filling the whole column with `NaN` first touches it twice.
 #[inline]
 pub(crate) fn column(len: usize, lookback: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(len);
