@@ -2,7 +2,7 @@
 //!
 //! TA-Lib's SMA fast path runs two independent recurrences in one pass: the SMA's
 //! running total (the middle band, `total / period`, exactly as TA-Lib `SMA`) and the
-//! shifted-sum population variance of [`super::stddev`] (same rebuilds, same floor).
+//! shifted-sum population variance of [`mod@super::stddev`] (same rebuilds, same floor).
 //! Then, per bar:
 //!
 //! * the deviation is `sqrt(variance)`, skipped (0) only where the variance is exactly 0;

@@ -7,7 +7,7 @@
 //!   EMA with the SMA of the first `slow` values, the fast EMA with the SMA of the `fast`
 //!   values ending there (not of the first `fast` values, as a standalone EMA would);
 //! * all EMA steps are `fma(x - prev, k, prev)` with `k = 2 / (period + 1)`
-//!   ([`ema_step`]);
+//!   (the EMA module's step);
 //! * the signal line is an EMA of the MACD line seeded with the plain average of its
 //!   first `signal` values (summed from 0.0), so the first output of all three series is
 //!   at index `(slow - 1) + (signal - 1)`; TA-Lib writes nothing earlier, even for the

@@ -14,7 +14,7 @@
 //!   fresh sums, and zeroes it if it is below `1e-12` of the mean squared deviation (the
 //!   only dead-zone left, scale-relative, so tiny prices keep their deviation).
 //!
-//! [`VarCore`] reproduces that operation for operation (it is shared with BBANDS), so the
+//! `VarCore` reproduces that operation for operation (it is shared with BBANDS), so the
 //! square root taken here needs no guard: the variance is never negative.
 
 use super::support::Window;
