@@ -3,6 +3,7 @@
 //! Pure computation: no I/O, no async, no knowledge of HTTP or databases. Everything
 //! here is deterministic and can be tested with plain values.
 
+pub mod catalog;
 pub mod indicators;
 pub mod series;
 pub mod time;

@@ -36,13 +36,13 @@ impl WriteOutputs for ind::BbandsValue {
     }
 }
 
-impl WriteOutputs for ind::StochValue {
+impl WriteOutputs for ind::StochOutput {
     fn write(self, out: &mut [f64]) {
         out.copy_from_slice(&[self.slowk, self.slowd]);
     }
 }
 
-impl WriteOutputs for ind::StochfValue {
+impl WriteOutputs for ind::StochfOutput {
     fn write(self, out: &mut [f64]) {
         out.copy_from_slice(&[self.fastk, self.fastd]);
     }

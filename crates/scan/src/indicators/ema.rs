@@ -1,9 +1,15 @@
 //! Exponential moving average (TA-Lib `EMA`, default compatibility mode).
 //!
 //! Seeded with the SMA of the first `period` values, then
-//! `ema = (x - ema) * k + ema` with `k = 2 / (period + 1)`, written in exactly that
-//! form because TA-Lib does and the rounding differs from `k*x + (1-k)*ema`.
+//! `ema = fma(x - ema, k, ema)` with `k = 2 / (period + 1)`: TA-Lib 0.8 computes the
+//! step as one fused multiply-add (a single rounding), and both the rounding of the
+//! unfused `(x - ema) * k + ema` and of `k*x + (1-k)*ema` differ from it in the last bit.
+//!
+//! `f64::mul_add` is always the correctly rounded fused operation, in hardware or in
+//! software, so the result does not depend on the CPU; the batch loop is compiled a
+//! second time with the `fma` target feature and picked at run time only for speed.
 
+use super::support::column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// Streaming EMA.
@@ -41,6 +47,22 @@ pub(crate) fn smoothing(period: usize) -> f64 {
     2.0 / (period + 1) as f64
 }
 
+/// One EMA step as TA-Lib 0.8 writes it: `fma(x - prev, k, prev)`.
+#[inline(always)]
+pub(crate) fn ema_step(prev: f64, x: f64, k: f64) -> f64 {
+    (x - prev).mul_add(k, prev)
+}
+
+/// Whether the CPU has a fused multiply-add instruction, so that loops built around
+/// [`f64::mul_add`] can run a copy compiled with it instead of calling the C library's
+/// `fma`. Both give the same, correctly rounded, result. (Other targets with `mul_add`
+/// in hardware, such as aarch64, use it directly.)
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn hardware_fma() -> bool {
+    std::arch::is_x86_feature_detected!("fma")
+}
+
 impl Streaming for Ema {
     type Input = f64;
     type Output = f64;
@@ -48,7 +70,7 @@ impl Streaming for Ema {
     #[inline]
     fn update(&mut self, x: f64) -> f64 {
         if self.seen >= self.period {
-            self.value = (x - self.value) * self.k + self.value;
+            self.value = ema_step(self.value, x, self.k);
             return self.value;
         }
         self.seen += 1;
@@ -73,23 +95,42 @@ pub fn ema(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
 
 /// EMA with an explicit smoothing factor, seeded on the first `period` values.
 pub(crate) fn ema_unchecked(input: &[f64], period: usize, k: f64) -> Vec<f64> {
-    let mut out = vec![f64::NAN; input.len()];
+    let mut out = column(input.len(), period - 1);
     if input.len() < period {
         return out;
     }
-    let mut value = input[..period].iter().fold(0.0, |sum, x| sum + x) / period as f64;
-    out[period - 1] = value;
-    for i in period..input.len() {
-        value = (input[i] - value) * k + value;
-        out[i] = value;
+    #[cfg(target_arch = "x86_64")]
+    if hardware_fma() {
+        // SAFETY: the CPU was just checked to support the `fma` feature.
+        unsafe { ema_fill_fma(input, period, k, &mut out) };
+        return out;
     }
+    ema_fill(input, period, k, &mut out);
     out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe fn ema_fill_fma(input: &[f64], period: usize, k: f64, out: &mut Vec<f64>) {
+    ema_fill(input, period, k, out)
+}
+
+/// Pushes the EMA from index `period - 1` on; `input.len() >= period`.
+#[inline(always)]
+fn ema_fill(input: &[f64], period: usize, k: f64, out: &mut Vec<f64>) {
+    let mut value = input[..period].iter().fold(0.0, |sum, x| sum + x) / period as f64;
+    out.push(value);
+    out.extend(input[period..].iter().map(|&x| {
+        value = ema_step(value, x, k);
+        value
+    }));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
 
     #[test]
     fn seeds_with_the_sma_then_smooths() {
@@ -97,6 +138,20 @@ mod tests {
         assert!(out[0].is_nan() && out[1].is_nan());
         assert_eq!(out[2], 2.0);
         assert_eq!(out[3], (6.0 - 2.0) * 0.5 + 2.0);
+    }
+
+    #[test]
+    fn steps_with_one_rounding_like_talib() {
+        // TA-Lib 0.8 gives 1.0199999999999998; the unfused (x - prev) * k + prev, 1.02.
+        let out = ema(&[0.1, 0.1, 1.48], 2).unwrap();
+        assert_eq!(out[2], 1.0199999999999998);
+        assert_eq!((1.48 - 0.1) * (2.0 / 3.0) + 0.1, 1.02);
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = ema(&AAPL_CLOSE, 12).unwrap();
+        assert_eq!((out[11], out[39]), (110.27333386739095, 127.19894957684075));
     }
 
     #[test]

@@ -93,26 +93,41 @@ pub fn run_streaming<S: Streaming>(
 
 pub mod atr;
 mod bar_common;
+pub mod bbands;
 pub mod cci;
 pub mod dm;
 pub mod ema;
+pub mod macd;
 pub mod mfi;
+pub mod minmax;
 pub mod obv;
+pub mod roc;
+pub mod rsi;
 pub mod sma;
+pub mod stddev;
 pub mod stoch;
+mod support;
 pub mod trange;
 pub mod willr;
 mod window_range;
+pub mod wma;
 
 pub use atr::{atr, natr, Atr, Natr};
+pub use bbands::{bbands, Bbands, BbandsSeries, BbandsValue};
 pub use cci::{cci, Cci};
 pub use dm::{adx, minus_di, plus_di, Adx, MinusDi, PlusDi};
 pub use ema::{ema, Ema};
+pub use macd::{macd, Macd, MacdSeries, MacdValue};
 pub use mfi::{mfi, Mfi};
+pub use minmax::{max, min, Extreme, Max, Min};
 pub use obv::{obv, Obv};
+pub use roc::{roc, Roc};
+pub use rsi::{rsi, Rsi};
 pub use sma::{sma, Sma};
+pub use stddev::{stddev, Stddev};
 pub use stoch::{
     stoch, stochf, Stoch, StochOutput, StochSeries, Stochf, StochfOutput, StochfSeries,
 };
 pub use trange::{trange, Trange};
 pub use willr::{willr, Willr};
+pub use wma::{wma, Wma};

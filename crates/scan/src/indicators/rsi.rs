@@ -1,0 +1,219 @@
+//! Relative strength index (TA-Lib `RSI`, Wilder smoothing, no unstable period).
+//!
+//! As TA-Lib 0.8 computes it:
+//!
+//! * the first `period` changes are summed into an average gain and an average loss
+//!   (a change adds `max(d, 0)` to the gain and `max(d, 0) - d` to the loss), both then
+//!   scaled by `1 / period` — a multiplication by the precomputed reciprocal, not a
+//!   division, which rounds differently;
+//! * each later change: `avg *= period - 1; avg += change; avg *= 1 / period`;
+//! * the output is `100 * (gain / (gain + loss))`, or `0` when `gain + loss` is not
+//!   positive. The test is exact: TA-Lib 0.8 dropped the old `TA_IS_ZERO` band
+//!   (±1e-8, later 1e-14), which zeroed the RSI of anything quoted in tiny units. A flat
+//!   window therefore gives 0 (not 50), and a `NaN` input gives 0 from then on.
+//!
+//! The first output is at index `period` (the lookback), since it needs `period` changes.
+
+use super::{check_period, ParamError, Streaming, MAX_PERIOD};
+
+/// Wilder's averages, in TA-Lib's order of operations.
+#[derive(Debug, Clone)]
+struct RsiCore {
+    inv_period: f64,
+    decay: f64,
+    gain: f64,
+    loss: f64,
+}
+
+impl RsiCore {
+    fn new(period: usize) -> Self {
+        RsiCore {
+            inv_period: 1.0 / period as f64,
+            decay: (period - 1) as f64,
+            gain: 0.0,
+            loss: 0.0,
+        }
+    }
+
+    /// Adds one of the first `period` changes.
+    #[inline(always)]
+    fn seed(&mut self, change: f64) {
+        let gain = if change > 0.0 { change } else { 0.0 };
+        self.gain += gain;
+        self.loss += gain - change;
+    }
+
+    /// Turns the seeded sums into averages.
+    #[inline(always)]
+    fn finish_seed(&mut self) -> f64 {
+        self.loss *= self.inv_period;
+        self.gain *= self.inv_period;
+        self.value()
+    }
+
+    #[inline(always)]
+    fn smooth(&mut self, change: f64) -> f64 {
+        let gain = if change > 0.0 { change } else { 0.0 };
+        self.loss *= self.decay;
+        self.gain *= self.decay;
+        self.gain += gain;
+        self.loss += gain - change;
+        self.loss *= self.inv_period;
+        self.gain *= self.inv_period;
+        self.value()
+    }
+
+    #[inline(always)]
+    fn value(&self) -> f64 {
+        let total = self.gain + self.loss;
+        if total > 0.0 {
+            100.0 * (self.gain / total)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Streaming RSI.
+#[derive(Debug, Clone)]
+pub struct Rsi {
+    period: usize,
+    core: RsiCore,
+    prev: f64,
+    seen: usize,
+}
+
+impl Rsi {
+    pub const NAME: &'static str = "rsi";
+
+    pub fn new(period: usize) -> Result<Self, ParamError> {
+        let period = check_period(Self::NAME, "period", period, 2, MAX_PERIOD)?;
+        Ok(Rsi {
+            period,
+            core: RsiCore::new(period),
+            prev: 0.0,
+            seen: 0,
+        })
+    }
+}
+
+impl Streaming for Rsi {
+    type Input = f64;
+    type Output = f64;
+
+    #[inline]
+    fn update(&mut self, x: f64) -> f64 {
+        let change = x - self.prev;
+        self.prev = x;
+        if self.seen > self.period {
+            return self.core.smooth(change);
+        }
+        self.seen += 1;
+        if self.seen == 1 {
+            return f64::NAN;
+        }
+        self.core.seed(change);
+        if self.seen <= self.period {
+            f64::NAN
+        } else {
+            self.core.finish_seed()
+        }
+    }
+
+    fn lookback(&self) -> usize {
+        self.period
+    }
+}
+
+/// RSI of `input`; the first `period` outputs are `NaN`.
+pub fn rsi(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
+    let period = check_period(Rsi::NAME, "period", period, 2, MAX_PERIOD)?;
+    let mut out = vec![f64::NAN; input.len()];
+    if input.len() <= period {
+        return Ok(out);
+    }
+    let mut core = RsiCore::new(period);
+    for pair in input[..=period].windows(2) {
+        core.seed(pair[1] - pair[0]);
+    }
+    out[period] = core.finish_seed();
+    for (o, pair) in out[period + 1..].iter_mut().zip(input[period..].windows(2)) {
+        *o = core.smooth(pair[1] - pair[0]);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
+
+    #[test]
+    fn seeds_then_smooths() {
+        // Changes +2, -1 → gain 1, loss 0.5 → 66.67; then +3: gain (1+3)/2, loss 0.25.
+        let out = rsi(&[10.0, 12.0, 11.0, 14.0], 2).unwrap();
+        assert!(out[0].is_nan() && out[1].is_nan());
+        assert_eq!(out[2], 100.0 * (1.0 / 1.5));
+        assert_eq!(out[3], 100.0 * (2.0 / 2.25));
+    }
+
+    #[test]
+    fn matches_talib_on_aapl() {
+        let out = rsi(&AAPL_CLOSE, 14).unwrap();
+        assert_eq!(
+            (out[14], out[25], out[39]),
+            (66.0396681578429, 77.12005431942151, 49.970880582612345)
+        );
+    }
+
+    #[test]
+    fn flat_series_is_zero() {
+        let out = rsi(&[5.0; 30], 14).unwrap();
+        assert!(out[..14].iter().all(|v| v.is_nan()));
+        assert!(out[14..].iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn tiny_prices_are_not_flattened() {
+        // TA-Lib < 0.8 returned 0 here (gain + loss under its 1e-8 / 1e-14 band).
+        let out = rsi(&[0.0, 1e-300, 0.0], 2).unwrap();
+        assert_eq!(out[2], 50.0);
+    }
+
+    #[test]
+    fn nan_input_gives_zero_from_then_on() {
+        let out = rsi(&[1.0, 2.0, f64::NAN, 3.0, 4.0, 5.0], 2).unwrap();
+        assert!(out[0].is_nan() && out[1].is_nan());
+        assert_eq!(&out[2..], &[0.0; 4]);
+    }
+
+    #[test]
+    fn short_input_is_all_nan() {
+        assert!(rsi(&[1.0, 2.0, 3.0], 3).unwrap().iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn period_one_is_refused_as_in_talib() {
+        assert_eq!(
+            rsi(&[1.0], 1).unwrap_err().to_string(),
+            "rsi: period must be between 2 and 100000, got 1"
+        );
+        assert!(rsi(&[1.0], 100_001).is_err());
+    }
+
+    #[test]
+    fn streaming_matches_batch_bit_for_bit() {
+        let input: Vec<f64> = (0..600)
+            .map(|i| ((i * 7919) % 113) as f64 * 0.37 + 1e-3)
+            .collect();
+        for period in [2, 3, 14, 200, 599, 600, 601] {
+            let batch = rsi(&input, period).unwrap();
+            let streamed = run_streaming(Rsi::new(period).unwrap(), input.iter().copied());
+            assert_eq!(batch.len(), streamed.len());
+            for (a, b) in batch.iter().zip(&streamed) {
+                assert_eq!(a.to_bits(), b.to_bits(), "period {period}");
+            }
+        }
+    }
+}
