@@ -16,11 +16,12 @@ Usage: talib_parity.py --bin PATH/TO/stockscanner --data DIR
 """
 
 import argparse
-import csv
 import io
 import math
+import multiprocessing
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,8 @@ import numpy as np
 import talib
 
 RELATIVE = 1e-9
+# spec -> TA-Lib reference; filled before the worker processes fork.
+REFERENCES = {}
 ABSOLUTE = 1e-12
 
 
@@ -38,10 +41,13 @@ def ours_vs_talib():
     return [
         ("sma(20)", lambda b: [t.SMA(b.close, 20)]),
         ("sma(volume, 50)", lambda b: [t.SMA(b.volume, 50)]),
+        ("sma(1)", lambda b: [t.SMA(b.close, 1)]),
         ("ema(20)", lambda b: [t.EMA(b.close, 20)]),
+        ("ema(1)", lambda b: [t.EMA(b.close, 1)]),
         ("ema(high, 200)", lambda b: [t.EMA(b.high, 200)]),
         ("wma(20)", lambda b: [t.WMA(b.close, 20)]),
         ("wma(low, 3)", lambda b: [t.WMA(b.low, 3)]),
+        ("wma(1)", lambda b: [t.WMA(b.close, 1)]),
         ("rsi(14)", lambda b: [t.RSI(b.close, 14)]),
         ("rsi(open, 2)", lambda b: [t.RSI(b.open, 2)]),
         ("macd(12, 26, 9)", lambda b: list(t.MACD(b.close, 12, 26, 9))),
@@ -99,36 +105,41 @@ def largest_periods(length):
 
 
 class Bars:
-    def __init__(self, rows):
-        columns = list(zip(*rows)) if rows else [[]] * 5
-        self.open, self.high, self.low, self.close, self.volume = (
-            np.array(c, dtype=np.float64) for c in columns
-        )
+    def __init__(self, columns):
+        self.open, self.high, self.low, self.close, self.volume = columns
+
+
+EMPTY_CELL = re.compile(r"(?<=,)(?=,|\n)")
 
 
 def run_ours(binary, spec, data):
-    """Our output for every symbol: {symbol: (dates, Bars, [output arrays])}."""
+    """Our output for every symbol: (output names, {symbol: (dates, Bars, [outputs])})."""
     command = [binary, "indicator", spec, "--data", data, "--all-symbols", "--bars"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stderr}")
-    reader = csv.reader(io.StringIO(done.stdout))
-    header = next(reader)
+    header, _, body = done.stdout.partition("\n")
+    header = header.split(",")
     expected = ["symbol", "date", "open", "high", "low", "close", "volume"]
     if header[:7] != expected:
         raise SystemExit(f"unexpected header from `{spec}`: {header}")
-    outputs = len(header) - 7
-    per_symbol = {}
-    for row in reader:
-        per_symbol.setdefault(row[0], []).append(row[1:])
+    if not body:
+        return header[7:], {}
+    # numpy's loadtxt parses floats exactly (correctly rounded); empty cells become nan.
+    body = EMPTY_CELL.sub("nan", body)
+    labels = np.loadtxt(io.StringIO(body), delimiter=",", usecols=(0, 1), dtype=str, ndmin=2)
+    numbers = np.loadtxt(
+        io.StringIO(body), delimiter=",", usecols=range(2, len(header)), ndmin=2
+    )
+    symbols = labels[:, 0]
+    starts = np.flatnonzero(np.r_[True, symbols[1:] != symbols[:-1]])
+    ends = np.r_[starts[1:], len(symbols)]
     result = {}
-    for symbol, rows in per_symbol.items():
-        bars = Bars([[float(x) for x in r[1:6]] for r in rows])
-        values = [
-            np.array([float(r[6 + k]) if r[6 + k] != "" else math.nan for r in rows])
-            for k in range(outputs)
-        ]
-        result[symbol] = ([r[0] for r in rows], bars, values)
+    for start, end in zip(starts, ends):
+        block = numbers[start:end]
+        bars = Bars([np.ascontiguousarray(block[:, k]) for k in range(5)])
+        values = [block[:, k] for k in range(5, block.shape[1])]
+        result[symbols[start]] = (labels[start:end, 1], bars, values)
     return header[7:], result
 
 
@@ -143,20 +154,20 @@ def compare(spec, columns, ours, reference):
             continue
         for name, mine, theirs in zip(columns, values, expected):
             theirs = np.asarray(theirs, dtype=np.float64)
-            for i, (a, b) in enumerate(zip(mine, theirs)):
-                if math.isnan(a) or math.isnan(b):
-                    if math.isnan(a) != math.isnan(b):
-                        problems.append(
-                            f"{spec} {symbol} {dates[i]} {name}: ours {a!r}, TA-Lib {b!r}"
-                        )
-                    continue
-                compared += 1
-                if a == b:
-                    identical += 1
-                elif abs(a - b) > max(RELATIVE * abs(b), ABSOLUTE):
-                    problems.append(
-                        f"{spec} {symbol} {dates[i]} {name}: ours {a!r}, TA-Lib {b!r}"
-                    )
+            if len(theirs) != len(mine):
+                problems.append(f"{spec} {symbol} {name}: {len(mine)} values, TA-Lib {len(theirs)}")
+                continue
+            mine_nan, theirs_nan = np.isnan(mine), np.isnan(theirs)
+            both = ~mine_nan & ~theirs_nan
+            tolerance = np.maximum(RELATIVE * np.abs(theirs), ABSOLUTE)
+            with np.errstate(invalid="ignore"):
+                far = both & ~(np.abs(mine - theirs) <= tolerance)
+            compared += int(both.sum())
+            identical += int((both & (mine == theirs)).sum())
+            for i in np.flatnonzero((mine_nan != theirs_nan) | far)[:5]:
+                problems.append(
+                    f"{spec} {symbol} {dates[i]} {name}: ours {mine[i]!r}, TA-Lib {theirs[i]!r}"
+                )
     return compared, identical, problems
 
 
@@ -200,24 +211,35 @@ def write_edge_cases(directory, length):
                 f.write(f"{date},{r[0]!r},{r[1]!r},{r[2]!r},{r[3]!r},{r[4]!r}\n")
 
 
+def check_spec(job):
+    binary, data, spec = job
+    reference = REFERENCES[spec]
+    columns, ours = run_ours(binary, spec, data)
+    compared, identical, problems = compare(spec, columns, ours, reference)
+    return spec, len(ours), compared, identical, problems
+
+
 def check(binary, data, specs, label):
+    """Checks every spec over one data directory, on all cores."""
+    REFERENCES.update(specs)
     failures = 0
-    print(f"== {label}: {data}")
-    for spec, reference in specs:
-        columns, ours = run_ours(binary, spec, data)
-        compared, identical, problems = compare(spec, columns, ours, reference)
-        share = 100.0 * identical / compared if compared else 100.0
-        status = "ok" if not problems else f"{len(problems)} MISMATCHES"
-        print(
-            f"{spec:<26} {len(ours):>4} symbols {compared:>9} values "
-            f"{share:6.2f}% bit-identical  {status}"
-        )
-        for line in problems[:5]:
-            print(f"    {line}")
-        failures += len(problems)
-        if compared == 0 and label == "dataset":
-            print(f"    {spec}: no values compared")
-            failures += 1
+    print(f"== {label}: {data}", flush=True)
+    jobs = [(binary, data, spec) for spec, _ in specs]
+    with multiprocessing.Pool() as pool:
+        for spec, symbols, compared, identical, problems in pool.imap(check_spec, jobs):
+            share = 100.0 * identical / compared if compared else 100.0
+            status = "ok" if not problems else f"{len(problems)} MISMATCHES"
+            print(
+                f"{spec:<26} {symbols:>4} symbols {compared:>9} values "
+                f"{share:6.2f}% bit-identical  {status}",
+                flush=True,
+            )
+            for line in problems[:5]:
+                print(f"    {line}")
+            failures += len(problems)
+            if compared == 0 and label == "dataset":
+                print(f"    {spec}: no values compared")
+                failures += 1
     return failures
 
 

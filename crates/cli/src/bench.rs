@@ -36,10 +36,28 @@ pub struct IndicatorBenchArgs {
 
 /// One spec per indicator, spelled as `scripts/bench_talib.py` expects.
 const SPECS: &[&str] = &[
-    "sma(20)", "ema(20)", "wma(20)", "rsi(14)", "macd(12, 26, 9)", "bbands(20, 2, 2)",
-    "stddev(20)", "max(20)", "min(low, 20)", "roc(10)", "trange", "atr(14)", "natr(14)",
-    "adx(14)", "plus_di(14)", "minus_di(14)", "stoch(14, 3, 3)", "stochf(14, 3)", "cci(20)",
-    "obv", "mfi(14)", "willr(14)",
+    "sma(20)",
+    "ema(20)",
+    "wma(20)",
+    "rsi(14)",
+    "macd(12, 26, 9)",
+    "bbands(20, 2, 2)",
+    "stddev(20)",
+    "max(20)",
+    "min(low, 20)",
+    "roc(10)",
+    "trange",
+    "atr(14)",
+    "natr(14)",
+    "adx(14)",
+    "plus_di(14)",
+    "minus_di(14)",
+    "stoch(14, 3, 3)",
+    "stochf(14, 3)",
+    "cci(20)",
+    "obv",
+    "mfi(14)",
+    "willr(14)",
 ];
 
 const MARKET_SYMBOLS: usize = 5_000;
@@ -101,10 +119,16 @@ pub fn run(command: BenchCommand) -> Result<(), Failure> {
         results,
     };
     if args.json {
-        let text = serde_json::to_string_pretty(&report).map_err(|e| Failure::runtime(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| Failure::runtime(e.to_string()))?;
         println!("{text}");
     } else {
-        println!("{:<18} {:>14} {:>16}", "indicator", format!("{} bars M/s", report.n), "5000x250 ms");
+        println!(
+            "{:<18} {:>14} {:>16}",
+            "indicator",
+            format!("{} bars M/s", report.n),
+            "5000x250 ms"
+        );
         for m in &report.results {
             println!(
                 "{:<18} {:>14.1} {:>16.2}",
@@ -138,7 +162,10 @@ fn export(dir: &Path, single: &BarSeries, market: &[BarSeries]) -> std::io::Resu
         std::fs::write(dir.join(name), bytes)
     };
     for field in PriceField::ALL {
-        write(format!("single_{field}.f64"), &mut single.field(field).iter())?;
+        write(
+            format!("single_{field}.f64"),
+            &mut single.field(field).iter(),
+        )?;
         write(
             format!("market_{field}.f64"),
             &mut market.iter().flat_map(|s| s.field(field)),

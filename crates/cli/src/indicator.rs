@@ -46,13 +46,27 @@ pub fn run(args: IndicatorArgs) -> Result<(), Failure> {
 }
 
 /// The series to print: the one asked for, or the only one there is.
-fn pick_symbol<'a>(series: &'a [BarSeries], wanted: Option<&str>) -> Result<&'a BarSeries, Failure> {
-    let symbols = || series.iter().map(BarSeries::symbol).collect::<Vec<_>>().join(", ");
+fn pick_symbol<'a>(
+    series: &'a [BarSeries],
+    wanted: Option<&str>,
+) -> Result<&'a BarSeries, Failure> {
+    let symbols = || {
+        series
+            .iter()
+            .map(BarSeries::symbol)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match (wanted, series) {
         (Some(wanted), _) => series
             .iter()
             .find(|s| s.symbol().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| Failure::usage(format!("no symbol `{wanted}` in the data; found: {}", symbols()))),
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "no symbol `{wanted}` in the data; found: {}",
+                    symbols()
+                ))
+            }),
         (None, [only]) => Ok(only),
         (None, []) => Err(Failure::runtime("the data holds no bars")),
         (None, _) => Err(Failure::usage(format!(
@@ -89,7 +103,13 @@ fn write_csv(
             }
             write!(out, "{}", series.time()[i])?;
             if with_bars {
-                let bar = [series.open(), series.high(), series.low(), series.close(), series.volume()];
+                let bar = [
+                    series.open(),
+                    series.high(),
+                    series.low(),
+                    series.close(),
+                    series.volume(),
+                ];
                 for column in bar {
                     write!(out, ",{}", column[i])?;
                 }

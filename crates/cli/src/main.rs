@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "stockscanner", version, about = "Stock Scanner: scan, backtest and alert on market data")]
+#[command(
+    name = "stockscanner",
+    version,
+    about = "Stock Scanner: scan, backtest and alert on market data"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -85,7 +85,10 @@ fn several_symbols_need_a_choice_and_the_error_lists_them() {
     let out = stockscanner(&["indicator", "rsi(2)"], &dir.0);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("the data holds 2 symbols; choose one with --symbol"), "{stderr}");
+    assert!(
+        stderr.contains("the data holds 2 symbols; choose one with --symbol"),
+        "{stderr}"
+    );
     assert!(stderr.contains("AAA, BBB"), "{stderr}");
 
     let out = stockscanner(&["indicator", "rsi(2)", "--symbol", "bbb"], &dir.0);
@@ -97,7 +100,12 @@ fn several_symbols_need_a_choice_and_the_error_lists_them() {
 
     let out = stockscanner(&["indicator", "obv", "--all-symbols", "--bars"], &dir.0);
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with("symbol,date,open,high,low,close,volume,obv\nAAA,2020-01-02,10,11,9,10.5,100,100\n"), "{stdout}");
+    assert!(
+        stdout.starts_with(
+            "symbol,date,open,high,low,close,volume,obv\nAAA,2020-01-02,10,11,9,10.5,100,100\n"
+        ),
+        "{stdout}"
+    );
     assert_eq!(stdout.lines().count(), 9);
 }
 
@@ -112,7 +120,9 @@ fn bad_specs_are_reported_with_a_caret_before_loading() {
     );
     let out = stockscanner(&["indicator", "stoch(14, 0)"], missing);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("stoch slowk must be a whole number from 1 to 100000, got 0"));
+    assert!(
+        text(&out.stderr).contains("stoch slowk must be a whole number from 1 to 100000, got 0")
+    );
 }
 
 #[test]

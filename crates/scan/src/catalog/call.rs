@@ -44,7 +44,13 @@ pub fn parse_call(text: &str) -> Result<Call, SpecError> {
                 format!("expected an indicator name, found {}", token.describe()),
             ))
         }
-        None => return Err(SpecError::new(text, 0..0, "expected an indicator name, found nothing")),
+        None => {
+            return Err(SpecError::new(
+                text,
+                0..0,
+                "expected an indicator name, found nothing",
+            ))
+        }
     };
     let mut call = Call {
         name,
@@ -191,9 +197,14 @@ impl Lexer<'_> {
             return Ok(Some((token, start..self.at)));
         }
         let rest = &self.text[start..];
-        let starts_number =
-            c.is_ascii_digit() || ((c == '.' || c == '-') && rest[1..].starts_with(|d: char| d.is_ascii_digit() || d == '.'));
-        let len = if starts_number { number_length(rest) } else { word_length(rest) };
+        let starts_number = c.is_ascii_digit()
+            || ((c == '.' || c == '-')
+                && rest[1..].starts_with(|d: char| d.is_ascii_digit() || d == '.'));
+        let len = if starts_number {
+            number_length(rest)
+        } else {
+            word_length(rest)
+        };
         if len == 0 {
             return Err(SpecError::new(
                 self.text,
@@ -233,7 +244,8 @@ fn number_length(text: &str) -> usize {
 }
 
 fn word_length(text: &str) -> usize {
-    text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len())
+    text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(text.len())
 }
 
 #[cfg(test)]
@@ -257,7 +269,10 @@ mod tests {
         let numbers: Vec<_> = call.args.iter().map(|a| a.value.clone()).collect();
         let expected = [5.0, -1.5, 3e37, 1e-3].map(ArgValue::Number);
         assert_eq!(numbers, expected);
-        assert_eq!(parse_call("rsi(14x)").unwrap_err().message, "`14x` is not a number");
+        assert_eq!(
+            parse_call("rsi(14x)").unwrap_err().message,
+            "`14x` is not a number"
+        );
     }
 
     #[test]

@@ -123,15 +123,29 @@ impl Indicator {
             Indicator::Ema { source, period } => one(ind::ema(s.field(source), period)),
             Indicator::Wma { source, period } => one(ind::wma(s.field(source), period)),
             Indicator::Rsi { source, period } => one(ind::rsi(s.field(source), period)),
-            Indicator::Macd { source, fast, slow, signal } => {
+            Indicator::Macd {
+                source,
+                fast,
+                slow,
+                signal,
+            } => {
                 let m = ind::macd(s.field(source), fast, slow, signal).expect(CHECKED);
                 vec![m.macd, m.signal, m.hist]
             }
-            Indicator::Bbands { source, period, up, down } => {
+            Indicator::Bbands {
+                source,
+                period,
+                up,
+                down,
+            } => {
                 let b = ind::bbands(s.field(source), period, up, down).expect(CHECKED);
                 vec![b.upper, b.middle, b.lower]
             }
-            Indicator::Stddev { source, period, dev } => one(ind::stddev(s.field(source), period, dev)),
+            Indicator::Stddev {
+                source,
+                period,
+                dev,
+            } => one(ind::stddev(s.field(source), period, dev)),
             Indicator::Max { source, period } => one(ind::max(s.field(source), period)),
             Indicator::Min { source, period } => one(ind::min(s.field(source), period)),
             Indicator::Roc { source, period } => one(ind::roc(s.field(source), period)),
@@ -141,7 +155,11 @@ impl Indicator {
             Indicator::Adx { period } => one(ind::adx(h, l, c, period)),
             Indicator::PlusDi { period } => one(ind::plus_di(h, l, c, period)),
             Indicator::MinusDi { period } => one(ind::minus_di(h, l, c, period)),
-            Indicator::Stoch { fastk, slowk, slowd } => {
+            Indicator::Stoch {
+                fastk,
+                slowk,
+                slowd,
+            } => {
                 let st = ind::stoch(h, l, c, fastk, slowk, slowd).expect(CHECKED);
                 vec![st.slowk, st.slowd]
             }
@@ -164,9 +182,23 @@ impl Indicator {
             Indicator::Ema { source, period } => on(source, ind::Ema::new(period)),
             Indicator::Wma { source, period } => on(source, ind::Wma::new(period)),
             Indicator::Rsi { source, period } => on(source, ind::Rsi::new(period)),
-            Indicator::Macd { source, fast, slow, signal } => on(source, ind::Macd::new(fast, slow, signal)),
-            Indicator::Bbands { source, period, up, down } => on(source, ind::Bbands::new(period, up, down)),
-            Indicator::Stddev { source, period, dev } => on(source, ind::Stddev::new(period, dev)),
+            Indicator::Macd {
+                source,
+                fast,
+                slow,
+                signal,
+            } => on(source, ind::Macd::new(fast, slow, signal)),
+            Indicator::Bbands {
+                source,
+                period,
+                up,
+                down,
+            } => on(source, ind::Bbands::new(period, up, down)),
+            Indicator::Stddev {
+                source,
+                period,
+                dev,
+            } => on(source, ind::Stddev::new(period, dev)),
             Indicator::Max { source, period } => on(source, ind::Max::new(period)),
             Indicator::Min { source, period } => on(source, ind::Min::new(period)),
             Indicator::Roc { source, period } => on(source, ind::Roc::new(period)),
@@ -176,7 +208,11 @@ impl Indicator {
             Indicator::Adx { period } => on_bar(ind::Adx::new(period)),
             Indicator::PlusDi { period } => on_bar(ind::PlusDi::new(period)),
             Indicator::MinusDi { period } => on_bar(ind::MinusDi::new(period)),
-            Indicator::Stoch { fastk, slowk, slowd } => on_bar(ind::Stoch::new(fastk, slowk, slowd)),
+            Indicator::Stoch {
+                fastk,
+                slowk,
+                slowd,
+            } => on_bar(ind::Stoch::new(fastk, slowk, slowd)),
             Indicator::Stochf { fastk, fastd } => on_bar(ind::Stochf::new(fastk, fastd)),
             Indicator::Cci { period } => on_bar(ind::Cci::new(period)),
             Indicator::Obv => on_bar(Ok(ind::Obv::new())),

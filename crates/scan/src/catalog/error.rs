@@ -53,7 +53,10 @@ impl SpecError {
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let column = self.spec[..self.span.start.min(self.spec.len())].chars().count() + 1;
+        let column = self.spec[..self.span.start.min(self.spec.len())]
+            .chars()
+            .count()
+            + 1;
         write!(f, "column {column}: {}", self.message)?;
         if let Some(help) = &self.help {
             write!(f, " ({help})")?;
@@ -73,7 +76,9 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb)).min(row[j] + 1).min(above + 1);
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(above + 1);
             diagonal = above;
         }
     }

@@ -21,28 +21,86 @@ use crate::series::PriceField;
 /// A fully checked indicator with its parameters, ready to compute.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Indicator {
-    Sma { source: PriceField, period: usize },
-    Ema { source: PriceField, period: usize },
-    Wma { source: PriceField, period: usize },
-    Rsi { source: PriceField, period: usize },
-    Macd { source: PriceField, fast: usize, slow: usize, signal: usize },
-    Bbands { source: PriceField, period: usize, up: f64, down: f64 },
-    Stddev { source: PriceField, period: usize, dev: f64 },
-    Max { source: PriceField, period: usize },
-    Min { source: PriceField, period: usize },
-    Roc { source: PriceField, period: usize },
+    Sma {
+        source: PriceField,
+        period: usize,
+    },
+    Ema {
+        source: PriceField,
+        period: usize,
+    },
+    Wma {
+        source: PriceField,
+        period: usize,
+    },
+    Rsi {
+        source: PriceField,
+        period: usize,
+    },
+    Macd {
+        source: PriceField,
+        fast: usize,
+        slow: usize,
+        signal: usize,
+    },
+    Bbands {
+        source: PriceField,
+        period: usize,
+        up: f64,
+        down: f64,
+    },
+    Stddev {
+        source: PriceField,
+        period: usize,
+        dev: f64,
+    },
+    Max {
+        source: PriceField,
+        period: usize,
+    },
+    Min {
+        source: PriceField,
+        period: usize,
+    },
+    Roc {
+        source: PriceField,
+        period: usize,
+    },
     Trange,
-    Atr { period: usize },
-    Natr { period: usize },
-    Adx { period: usize },
-    PlusDi { period: usize },
-    MinusDi { period: usize },
-    Stoch { fastk: usize, slowk: usize, slowd: usize },
-    Stochf { fastk: usize, fastd: usize },
-    Cci { period: usize },
+    Atr {
+        period: usize,
+    },
+    Natr {
+        period: usize,
+    },
+    Adx {
+        period: usize,
+    },
+    PlusDi {
+        period: usize,
+    },
+    MinusDi {
+        period: usize,
+    },
+    Stoch {
+        fastk: usize,
+        slowk: usize,
+        slowd: usize,
+    },
+    Stochf {
+        fastk: usize,
+        fastd: usize,
+    },
+    Cci {
+        period: usize,
+    },
     Obv,
-    Mfi { period: usize },
-    Willr { period: usize },
+    Mfi {
+        period: usize,
+    },
+    Willr {
+        period: usize,
+    },
 }
 
 impl Indicator {

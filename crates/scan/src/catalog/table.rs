@@ -81,10 +81,30 @@ const fn entry(
 /// defaults are the ones traders know from TradingView and StockCharts, except that
 /// moving averages and windows have no default period because none is obvious.
 pub static CATALOG: &[IndicatorInfo] = &[
-    entry("sma", "Simple moving average", &[SOURCE, period("period", 2, None)], &["sma"]),
-    entry("ema", "Exponential moving average", &[SOURCE, period("period", 2, None)], &["ema"]),
-    entry("wma", "Weighted moving average", &[SOURCE, period("period", 2, None)], &["wma"]),
-    entry("rsi", "Relative strength index (Wilder)", &[SOURCE, period("period", 2, Some(14))], &["rsi"]),
+    entry(
+        "sma",
+        "Simple moving average",
+        &[SOURCE, period("period", 1, None)],
+        &["sma"],
+    ),
+    entry(
+        "ema",
+        "Exponential moving average",
+        &[SOURCE, period("period", 1, None)],
+        &["ema"],
+    ),
+    entry(
+        "wma",
+        "Weighted moving average",
+        &[SOURCE, period("period", 1, None)],
+        &["wma"],
+    ),
+    entry(
+        "rsi",
+        "Relative strength index (Wilder)",
+        &[SOURCE, period("period", 2, Some(14))],
+        &["rsi"],
+    ),
     entry(
         "macd",
         "Moving average convergence/divergence",
@@ -99,28 +119,81 @@ pub static CATALOG: &[IndicatorInfo] = &[
     entry(
         "bbands",
         "Bollinger bands (population standard deviation)",
-        &[SOURCE, period("period", 2, Some(20)), deviations("up", 2.0), deviations("down", 2.0)],
+        &[
+            SOURCE,
+            period("period", 2, Some(20)),
+            deviations("up", 2.0),
+            deviations("down", 2.0),
+        ],
         &["upper", "middle", "lower"],
     ),
     entry(
         "stddev",
         "Standard deviation (population)",
-        &[SOURCE, period("period", 2, Some(20)), deviations("dev", 1.0)],
+        &[
+            SOURCE,
+            period("period", 2, Some(20)),
+            deviations("dev", 1.0),
+        ],
         &["stddev"],
     ),
-    entry("max", "Highest value over a window", &[SOURCE, period("period", 2, None)], &["max"]),
-    entry("min", "Lowest value over a window", &[SOURCE, period("period", 2, None)], &["min"]),
-    entry("roc", "Rate of change, percent", &[SOURCE, period("period", 1, Some(10))], &["roc"]),
+    entry(
+        "max",
+        "Highest value over a window",
+        &[SOURCE, period("period", 2, None)],
+        &["max"],
+    ),
+    entry(
+        "min",
+        "Lowest value over a window",
+        &[SOURCE, period("period", 2, None)],
+        &["min"],
+    ),
+    entry(
+        "roc",
+        "Rate of change, percent",
+        &[SOURCE, period("period", 1, Some(10))],
+        &["roc"],
+    ),
     entry("trange", "True range", &[], &["trange"]),
-    entry("atr", "Average true range (Wilder)", &[period("period", 1, Some(14))], &["atr"]),
-    entry("natr", "Normalised average true range, percent", &[period("period", 1, Some(14))], &["natr"]),
-    entry("adx", "Average directional index", &[period("period", 2, Some(14))], &["adx"]),
-    entry("plus_di", "Plus directional indicator", &[period("period", 1, Some(14))], &["plus_di"]),
-    entry("minus_di", "Minus directional indicator", &[period("period", 1, Some(14))], &["minus_di"]),
+    entry(
+        "atr",
+        "Average true range (Wilder)",
+        &[period("period", 1, Some(14))],
+        &["atr"],
+    ),
+    entry(
+        "natr",
+        "Normalised average true range, percent",
+        &[period("period", 1, Some(14))],
+        &["natr"],
+    ),
+    entry(
+        "adx",
+        "Average directional index",
+        &[period("period", 2, Some(14))],
+        &["adx"],
+    ),
+    entry(
+        "plus_di",
+        "Plus directional indicator",
+        &[period("period", 1, Some(14))],
+        &["plus_di"],
+    ),
+    entry(
+        "minus_di",
+        "Minus directional indicator",
+        &[period("period", 1, Some(14))],
+        &["minus_di"],
+    ),
     entry(
         "stoch",
         "Slow stochastic",
-        &[period("fastk", 1, Some(14)), period("slowk", 1, Some(3)), period("slowd", 1, Some(3))],
+        &[
+            period("fastk", 1, Some(14)),
+            period("slowk", 1, Some(3)),
+            period("slowd", 1, Some(3)),
+        ],
         &["slowk", "slowd"],
     ),
     entry(
@@ -129,10 +202,25 @@ pub static CATALOG: &[IndicatorInfo] = &[
         &[period("fastk", 1, Some(14)), period("fastd", 1, Some(3))],
         &["fastk", "fastd"],
     ),
-    entry("cci", "Commodity channel index", &[period("period", 2, Some(20))], &["cci"]),
+    entry(
+        "cci",
+        "Commodity channel index",
+        &[period("period", 2, Some(20))],
+        &["cci"],
+    ),
     entry("obv", "On-balance volume", &[], &["obv"]),
-    entry("mfi", "Money flow index", &[period("period", 2, Some(14))], &["mfi"]),
-    entry("willr", "Williams %R", &[period("period", 2, Some(14))], &["willr"]),
+    entry(
+        "mfi",
+        "Money flow index",
+        &[period("period", 2, Some(14))],
+        &["mfi"],
+    ),
+    entry(
+        "willr",
+        "Williams %R",
+        &[period("period", 2, Some(14))],
+        &["willr"],
+    ),
 ];
 
 /// A parameter's value once the arguments are matched up.
@@ -145,23 +233,34 @@ enum Slot {
 
 /// Matches a call's arguments to the indicator's parameters and checks each one.
 pub(super) fn resolve(spec: &str, call: &Call) -> Result<Indicator, SpecError> {
-    let info = CATALOG.iter().find(|i| i.name == call.name).ok_or_else(|| {
-        let names = CATALOG.iter().map(|i| i.name);
-        let error = SpecError::new(spec, call.name_span.clone(), format!("unknown indicator `{}`", call.name));
-        match did_you_mean(&call.name, names.clone()) {
-            Some(guess) => error.with_help(format!("did you mean `{guess}`?")),
-            None => error.with_help(format!(
-                "known indicators: {}",
-                names.collect::<Vec<_>>().join(", ")
-            )),
-        }
-    })?;
+    let info = CATALOG
+        .iter()
+        .find(|i| i.name == call.name)
+        .ok_or_else(|| {
+            let names = CATALOG.iter().map(|i| i.name);
+            let error = SpecError::new(
+                spec,
+                call.name_span.clone(),
+                format!("unknown indicator `{}`", call.name),
+            );
+            match did_you_mean(&call.name, names.clone()) {
+                Some(guess) => error.with_help(format!("did you mean `{guess}`?")),
+                None => error.with_help(format!(
+                    "known indicators: {}",
+                    names.collect::<Vec<_>>().join(", ")
+                )),
+            }
+        })?;
     let mut slots: Vec<Option<Slot>> = vec![None; info.params.len()];
     let mut next_positional = 0;
     for arg in &call.args {
         let index = match &arg.name {
             Some((name, span)) => {
-                let name = if name == "src" { "source" } else { name.as_str() };
+                let name = if name == "src" {
+                    "source"
+                } else {
+                    name.as_str()
+                };
                 if info.name == "bbands" && name == "dev" {
                     // `dev` sets both bands, the way traders write Bollinger settings.
                     let value = check_number(spec, info, 2, &arg.value, &arg.span)?;
@@ -169,10 +268,17 @@ pub(super) fn resolve(spec: &str, call: &Call) -> Result<Indicator, SpecError> {
                     slots[3] = Some(value);
                     continue;
                 }
-                info.params.iter().position(|p| p.name == name).ok_or_else(|| {
-                    SpecError::new(spec, span.clone(), format!("{} has no parameter `{name}`", info.name))
+                info.params
+                    .iter()
+                    .position(|p| p.name == name)
+                    .ok_or_else(|| {
+                        SpecError::new(
+                            spec,
+                            span.clone(),
+                            format!("{} has no parameter `{name}`", info.name),
+                        )
                         .with_help(signature(info))
-                })?
+                    })?
             }
             None => {
                 // A positional name fills the source; a positional number skips it.
@@ -203,14 +309,23 @@ pub(super) fn resolve(spec: &str, call: &Call) -> Result<Indicator, SpecError> {
         .map(|(param, slot)| match (slot, param.kind) {
             (Some(slot), _) => Ok(slot),
             (None, ParamKind::Source) => Ok(Slot::Source(PriceField::Close)),
-            (None, ParamKind::Period { default: Some(d), .. }) => Ok(Slot::Period(d)),
+            (
+                None,
+                ParamKind::Period {
+                    default: Some(d), ..
+                },
+            ) => Ok(Slot::Period(d)),
             (None, ParamKind::Number { default, .. }) => Ok(Slot::Number(default)),
             (None, ParamKind::Period { default: None, .. }) => Err(SpecError::new(
                 spec,
                 call.args_span.clone(),
                 format!("{} needs a `{}`", info.name, param.name),
             )
-            .with_help(format!("for example `{}(20)`; {}", info.name, signature(info)))),
+            .with_help(format!(
+                "for example `{}(20)`; {}",
+                info.name,
+                signature(info)
+            ))),
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(build(info.name, &values))
@@ -225,16 +340,19 @@ fn check_number(
     span: &std::ops::Range<usize>,
 ) -> Result<Slot, SpecError> {
     let param = &info.params[index];
-    let error = |message: String| SpecError::new(spec, span.clone(), message).with_help(signature(info));
+    let error =
+        |message: String| SpecError::new(spec, span.clone(), message).with_help(signature(info));
     match (param.kind, value) {
-        (ParamKind::Source, ArgValue::Name(name)) => PriceField::from_name(name).map(Slot::Source).ok_or_else(|| {
-            let fields = PriceField::ALL.map(PriceField::name);
-            let guess = did_you_mean(name, fields)
-                .map(|g| format!("did you mean `{g}`? "))
-                .unwrap_or_default();
-            SpecError::new(spec, span.clone(), format!("unknown price series `{name}`"))
-                .with_help(format!("{guess}the series are {}", fields.join(", ")))
-        }),
+        (ParamKind::Source, ArgValue::Name(name)) => PriceField::from_name(name)
+            .map(Slot::Source)
+            .ok_or_else(|| {
+                let fields = PriceField::ALL.map(PriceField::name);
+                let guess = did_you_mean(name, fields)
+                    .map(|g| format!("did you mean `{g}`? "))
+                    .unwrap_or_default();
+                SpecError::new(spec, span.clone(), format!("unknown price series `{name}`"))
+                    .with_help(format!("{guess}the series are {}", fields.join(", ")))
+            }),
         (ParamKind::Source, ArgValue::Number(_)) => Err(error(format!(
             "`{}` must be a price series such as close or volume",
             param.name
@@ -251,7 +369,10 @@ fn check_number(
         }
         (ParamKind::Number { min, max, .. }, ArgValue::Number(n)) => {
             if *n < min || *n > max {
-                Err(error(format!("{} {} must be from {min:e} to {max:e}, got {n}", info.name, param.name)))
+                Err(error(format!(
+                    "{} {} must be from {min:e} to {max:e}, got {n}",
+                    info.name, param.name
+                )))
             } else {
                 Ok(Slot::Number(*n))
             }
@@ -294,24 +415,66 @@ fn build(name: &str, values: &[Slot]) -> Indicator {
         _ => 0.0,
     };
     match name {
-        "sma" => Indicator::Sma { source: source(0), period: n(1) },
-        "ema" => Indicator::Ema { source: source(0), period: n(1) },
-        "wma" => Indicator::Wma { source: source(0), period: n(1) },
-        "rsi" => Indicator::Rsi { source: source(0), period: n(1) },
-        "macd" => Indicator::Macd { source: source(0), fast: n(1), slow: n(2), signal: n(3) },
-        "bbands" => Indicator::Bbands { source: source(0), period: n(1), up: x(2), down: x(3) },
-        "stddev" => Indicator::Stddev { source: source(0), period: n(1), dev: x(2) },
-        "max" => Indicator::Max { source: source(0), period: n(1) },
-        "min" => Indicator::Min { source: source(0), period: n(1) },
-        "roc" => Indicator::Roc { source: source(0), period: n(1) },
+        "sma" => Indicator::Sma {
+            source: source(0),
+            period: n(1),
+        },
+        "ema" => Indicator::Ema {
+            source: source(0),
+            period: n(1),
+        },
+        "wma" => Indicator::Wma {
+            source: source(0),
+            period: n(1),
+        },
+        "rsi" => Indicator::Rsi {
+            source: source(0),
+            period: n(1),
+        },
+        "macd" => Indicator::Macd {
+            source: source(0),
+            fast: n(1),
+            slow: n(2),
+            signal: n(3),
+        },
+        "bbands" => Indicator::Bbands {
+            source: source(0),
+            period: n(1),
+            up: x(2),
+            down: x(3),
+        },
+        "stddev" => Indicator::Stddev {
+            source: source(0),
+            period: n(1),
+            dev: x(2),
+        },
+        "max" => Indicator::Max {
+            source: source(0),
+            period: n(1),
+        },
+        "min" => Indicator::Min {
+            source: source(0),
+            period: n(1),
+        },
+        "roc" => Indicator::Roc {
+            source: source(0),
+            period: n(1),
+        },
         "trange" => Indicator::Trange,
         "atr" => Indicator::Atr { period: n(0) },
         "natr" => Indicator::Natr { period: n(0) },
         "adx" => Indicator::Adx { period: n(0) },
         "plus_di" => Indicator::PlusDi { period: n(0) },
         "minus_di" => Indicator::MinusDi { period: n(0) },
-        "stoch" => Indicator::Stoch { fastk: n(0), slowk: n(1), slowd: n(2) },
-        "stochf" => Indicator::Stochf { fastk: n(0), fastd: n(1) },
+        "stoch" => Indicator::Stoch {
+            fastk: n(0),
+            slowk: n(1),
+            slowd: n(2),
+        },
+        "stochf" => Indicator::Stochf {
+            fastk: n(0),
+            fastd: n(1),
+        },
         "cci" => Indicator::Cci { period: n(0) },
         "obv" => Indicator::Obv,
         "mfi" => Indicator::Mfi { period: n(0) },
@@ -334,7 +497,11 @@ mod tests {
                 .params
                 .iter()
                 .any(|p| matches!(p.kind, ParamKind::Period { default: None, .. }));
-            let spec = if needs_period { format!("{}(20)", info.name) } else { info.name.to_string() };
+            let spec = if needs_period {
+                format!("{}(20)", info.name)
+            } else {
+                info.name.to_string()
+            };
             let indicator = parse(&spec).unwrap();
             assert_eq!(indicator.name(), info.name);
             assert_eq!(indicator.outputs(), info.outputs);
@@ -343,35 +510,105 @@ mod tests {
 
     #[test]
     fn sources_positional_and_named_arguments() {
-        assert_eq!(parse("sma(volume, 20)").unwrap(), Indicator::Sma { source: PriceField::Volume, period: 20 });
-        assert_eq!(parse("sma(20)").unwrap(), Indicator::Sma { source: PriceField::Close, period: 20 });
-        assert_eq!(parse("rsi").unwrap(), Indicator::Rsi { source: PriceField::Close, period: 14 });
+        assert_eq!(
+            parse("sma(volume, 20)").unwrap(),
+            Indicator::Sma {
+                source: PriceField::Volume,
+                period: 20
+            }
+        );
+        assert_eq!(
+            parse("sma(20)").unwrap(),
+            Indicator::Sma {
+                source: PriceField::Close,
+                period: 20
+            }
+        );
+        assert_eq!(
+            parse("rsi").unwrap(),
+            Indicator::Rsi {
+                source: PriceField::Close,
+                period: 14
+            }
+        );
         assert_eq!(
             parse("macd(signal: 5)").unwrap(),
-            Indicator::Macd { source: PriceField::Close, fast: 12, slow: 26, signal: 5 }
+            Indicator::Macd {
+                source: PriceField::Close,
+                fast: 12,
+                slow: 26,
+                signal: 5
+            }
         );
         assert_eq!(
             parse("bbands(20, dev: 2.5)").unwrap(),
-            Indicator::Bbands { source: PriceField::Close, period: 20, up: 2.5, down: 2.5 }
+            Indicator::Bbands {
+                source: PriceField::Close,
+                period: 20,
+                up: 2.5,
+                down: 2.5
+            }
         );
         assert_eq!(
             parse("bbands(20,2,2)").unwrap(),
-            Indicator::Bbands { source: PriceField::Close, period: 20, up: 2.0, down: 2.0 }
+            Indicator::Bbands {
+                source: PriceField::Close,
+                period: 20,
+                up: 2.0,
+                down: 2.0
+            }
         );
-        assert_eq!(parse("stoch(14,3,3)").unwrap(), Indicator::Stoch { fastk: 14, slowk: 3, slowd: 3 });
-        assert_eq!(parse("max(src: high, period: 5)").unwrap(), Indicator::Max { source: PriceField::High, period: 5 });
+        assert_eq!(
+            parse("stoch(14,3,3)").unwrap(),
+            Indicator::Stoch {
+                fastk: 14,
+                slowk: 3,
+                slowd: 3
+            }
+        );
+        assert_eq!(
+            parse("max(src: high, period: 5)").unwrap(),
+            Indicator::Max {
+                source: PriceField::High,
+                period: 5
+            }
+        );
     }
 
     #[test]
     fn bad_specs_say_what_is_allowed() {
         let cases = [
-            ("rsl(14)", "unknown indicator `rsl`", Some("did you mean `rsi`?")),
-            ("rsi(1)", "rsi period must be a whole number from 2 to 100000, got 1", None),
-            ("rsi(14.5)", "rsi period must be a whole number from 2 to 100000, got 14.5", None),
+            (
+                "rsl(14)",
+                "unknown indicator `rsl`",
+                Some("did you mean `rsi`?"),
+            ),
+            (
+                "rsi(1)",
+                "rsi period must be a whole number from 2 to 100000, got 1",
+                None,
+            ),
+            (
+                "rsi(14.5)",
+                "rsi period must be a whole number from 2 to 100000, got 14.5",
+                None,
+            ),
             ("sma()", "sma needs a `period`", None),
-            ("sma(clsoe, 5)", "unknown price series `clsoe`", Some("did you mean `close`? the series are open, high, low, close, volume")),
-            ("rsi(14, 15)", "too many arguments", Some("usage: rsi(source = close, period = 14 (2..100000))")),
-            ("atr(close, 14)", "atr period must be a number, got `close`", None),
+            (
+                "sma(clsoe, 5)",
+                "unknown price series `clsoe`",
+                Some("did you mean `close`? the series are open, high, low, close, volume"),
+            ),
+            (
+                "rsi(14, 15)",
+                "too many arguments",
+                Some("usage: rsi(source = close, period = 14 (2..100000))"),
+            ),
+            (
+                "atr(close, 14)",
+                "atr period must be a number, got `close`",
+                None,
+            ),
             ("rsi(length: 14)", "rsi has no parameter `length`", None),
             ("rsi(14, period: 3)", "`period` is given twice", None),
             ("obv(1)", "too many arguments", None),
@@ -388,6 +625,9 @@ mod tests {
     #[test]
     fn unknown_names_list_the_catalogue_when_nothing_is_close() {
         let err = parse("bollinger(20)").unwrap_err();
-        assert!(err.help.unwrap().starts_with("known indicators: sma, ema, wma"));
+        assert!(err
+            .help
+            .unwrap()
+            .starts_with("known indicators: sma, ema, wma"));
     }
 }

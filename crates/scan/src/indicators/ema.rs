@@ -26,7 +26,7 @@ impl Ema {
     pub const NAME: &'static str = "ema";
 
     pub fn new(period: usize) -> Result<Self, ParamError> {
-        let period = check_period(Self::NAME, "period", period, 2, MAX_PERIOD)?;
+        let period = check_period(Self::NAME, "period", period, 1, MAX_PERIOD)?;
         Ok(Self::new_unchecked(period))
     }
 
@@ -89,7 +89,7 @@ impl Streaming for Ema {
 
 /// EMA of `input`; the first `period - 1` outputs are `NaN`.
 pub fn ema(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
-    let period = check_period(Ema::NAME, "period", period, 2, MAX_PERIOD)?;
+    let period = check_period(Ema::NAME, "period", period, 1, MAX_PERIOD)?;
     Ok(ema_unchecked(input, period, smoothing(period)))
 }
 

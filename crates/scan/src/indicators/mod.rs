@@ -73,14 +73,6 @@ pub fn check_period(
 /// The largest period any indicator accepts, as in TA-Lib.
 pub const MAX_PERIOD: usize = 100_000;
 
-/// TA-Lib's `TA_IS_ZERO`: values this close to zero count as zero when it guards a
-/// division (RSI on a flat series, Stochastic on a zero range, …). Reproducing the
-/// threshold, not just `== 0.0`, is what keeps tiny prices in parity with TA-Lib.
-#[inline]
-pub fn ta_is_zero(value: f64) -> bool {
-    -1e-8 < value && value < 1e-8
-}
-
 /// Runs a streaming state over a whole input column: the reference every batch
 /// implementation is tested against, and the batch implementation itself where a
 /// dedicated loop would not be faster.

@@ -21,7 +21,7 @@ impl Sma {
     pub const NAME: &'static str = "sma";
 
     pub fn new(period: usize) -> Result<Self, ParamError> {
-        let period = check_period(Self::NAME, "period", period, 2, MAX_PERIOD)?;
+        let period = check_period(Self::NAME, "period", period, 1, MAX_PERIOD)?;
         Ok(Self::new_unchecked(period))
     }
 
@@ -65,7 +65,7 @@ impl Streaming for Sma {
 
 /// SMA of `input`; the first `period - 1` outputs are `NaN`.
 pub fn sma(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
-    let period = check_period(Sma::NAME, "period", period, 2, MAX_PERIOD)?;
+    let period = check_period(Sma::NAME, "period", period, 1, MAX_PERIOD)?;
     Ok(sma_unchecked(input, period))
 }
 
@@ -99,11 +99,13 @@ mod tests {
     }
 
     #[test]
-    fn period_one_is_refused_as_in_talib() {
-        let err = sma(&[1.0], 1).unwrap_err();
+    fn period_one_is_the_input_and_zero_is_refused() {
+        let input = [1.5, 2.25, 0.1];
+        assert_eq!(sma(&input, 1).unwrap(), input);
+        let err = sma(&input, 0).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "sma: period must be between 2 and 100000, got 1"
+            "sma: period must be between 1 and 100000, got 0"
         );
     }
 
