@@ -67,22 +67,30 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-/// Levenshtein distance, for did-you-mean suggestions.
+/// Edit distance counting a swap of two neighbours as one edit (optimal string
+/// alignment), since `clsoe` for `close` is the commonest typo.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
+    let width = b.len() + 1;
+    let mut d: Vec<usize> = vec![0; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let substitute = d[(i - 1) * width + j - 1] + usize::from(a[i - 1] != b[j - 1]);
+                let mut best = substitute
+                    .min(d[(i - 1) * width + j] + 1)
+                    .min(d[i * width + j - 1] + 1);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
         }
     }
-    row[b.len()]
+    d[a.len() * width + b.len()]
 }
 
 /// The closest candidate within a small edit distance.
@@ -117,5 +125,7 @@ mod tests {
         assert_eq!(did_you_mean("rsl", ["rsi", "roc", "sma"]), Some("rsi"));
         assert_eq!(did_you_mean("bollinger", ["rsi", "bbands"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("clsoe", "close"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
     }
 }
