@@ -77,11 +77,13 @@ def main():
 
     print(f"Machine: {machine()}")
     print(f"TA-Lib {talib.__ta_version__.decode()} (wheel {talib.__version__}), "
-          f"numpy {np.__version__}; median of {args.runs} runs, single thread")
+          f"numpy {np.__version__}; median of {args.runs} runs; TA-Lib single thread")
     print()
+    threads = ours["threads"]
     print(f"| indicator | ours, {args.n:,} bars (M/s) | TA-Lib (M/s) | speed-up "
-          f"| ours, {symbols:,}×{bars} (ms) | TA-Lib from Python (ms) | speed-up |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          f"| TA-Lib from Python, {symbols:,}×{bars} (ms) | ours, 1 thread (ms) | speed-up "
+          f"| ours, {threads} threads (ms) | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for result in ours["results"]:
         spec = result["spec"]
         reference = references[spec]
@@ -89,10 +91,12 @@ def main():
         talib_market = median_seconds(args.runs, lambda: [reference(b) for b in market])
         ours_single = result["single_seconds"]
         ours_market = result["market_seconds"]
+        ours_parallel = result["market_parallel_seconds"]
         print(
             f"| `{spec}` | {args.n / ours_single / 1e6:,.1f} | {args.n / talib_single / 1e6:,.1f} "
-            f"| {talib_single / ours_single:.2f}× | {ours_market * 1e3:,.2f} "
-            f"| {talib_market * 1e3:,.2f} | {talib_market / ours_market:.2f}× |"
+            f"| {talib_single / ours_single:.2f}× | {talib_market * 1e3:,.2f} "
+            f"| {ours_market * 1e3:,.2f} | {talib_market / ours_market:.2f}× "
+            f"| {ours_parallel * 1e3:,.2f} | {talib_market / ours_parallel:.2f}× |"
         )
 
 

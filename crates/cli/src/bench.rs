@@ -1,11 +1,12 @@
-//! `stockscanner bench indicators`: single-thread indicator throughput on seeded random
-//! walks, in the two shapes that matter: one long series (1M bars) and the market
-//! (5,000 series × 250 bars). `scripts/bench_talib.py` runs TA-Lib on the same arrays
+//! `stockscanner bench indicators`: indicator throughput on seeded random walks, in the
+//! two shapes that matter: one long series (1M bars, single thread) and the market
+//! (5,000 series × 250 bars, single thread and over all cores as a scan runs). `scripts/bench_talib.py` runs TA-Lib on the same arrays
 //! (exported with `--export`) and prints the ratio table for docs/BENCHMARKS.md.
 
 use crate::Failure;
 use clap::{Args, Subcommand};
 use market::synthetic::random_walk;
+use rayon::prelude::*;
 use scan::catalog::Indicator;
 use scan::{BarSeries, PriceField};
 use serde::Serialize;
@@ -66,6 +67,8 @@ const MARKET_BARS: usize = 250;
 #[derive(Serialize)]
 struct Report {
     n: usize,
+    /// Threads used for the parallel market measurement.
+    threads: usize,
     runs: u32,
     market_symbols: usize,
     market_bars: usize,
@@ -81,6 +84,8 @@ struct Measurement {
     single_mvalues_per_second: f64,
     /// Median seconds for all market series, one after another.
     market_seconds: f64,
+    /// Median seconds for all market series spread over every core, as a scan runs.
+    market_parallel_seconds: f64,
 }
 
 pub fn run(command: BenchCommand) -> Result<(), Failure> {
@@ -104,15 +109,22 @@ pub fn run(command: BenchCommand) -> Result<(), Failure> {
                 std::hint::black_box(indicator.compute(series));
             }
         });
+        let market_parallel_seconds = median_seconds(args.runs, || {
+            market.par_iter().for_each(|series| {
+                std::hint::black_box(indicator.compute(series));
+            });
+        });
         results.push(Measurement {
             spec,
             single_seconds,
             single_mvalues_per_second: args.n as f64 / single_seconds / 1e6,
             market_seconds,
+            market_parallel_seconds,
         });
     }
     let report = Report {
         n: args.n,
+        threads: rayon::current_num_threads(),
         runs: args.runs,
         market_symbols: MARKET_SYMBOLS,
         market_bars: MARKET_BARS,
@@ -124,17 +136,19 @@ pub fn run(command: BenchCommand) -> Result<(), Failure> {
         println!("{text}");
     } else {
         println!(
-            "{:<18} {:>14} {:>16}",
+            "{:<18} {:>16} {:>14} {:>18}",
             "indicator",
             format!("{} bars M/s", report.n),
-            "5000x250 ms"
+            "5000x250 ms",
+            format!("same, {} threads", report.threads)
         );
         for m in &report.results {
             println!(
-                "{:<18} {:>14.1} {:>16.2}",
+                "{:<18} {:>16.1} {:>14.2} {:>18.2}",
                 m.spec,
                 m.single_mvalues_per_second,
-                m.market_seconds * 1e3
+                m.market_seconds * 1e3,
+                m.market_parallel_seconds * 1e3
             );
         }
     }

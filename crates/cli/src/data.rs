@@ -34,10 +34,11 @@ pub fn load(args: &DataArgs) -> Result<LoadReport, Failure> {
     let report = load_path(&args.data, &options, &progress);
     bar.finish_and_clear();
     let report = report.map_err(|e| Failure::runtime(e.to_string()))?;
-    if report.skipped_rows > 0 || !report.problems.is_empty() {
+    if !report.problems.is_empty() {
         eprintln!(
-            "warning: skipped {} bad row(s) in {}; the first ones:",
+            "warning: skipped {} bad row(s) and {} file(s) without data in {}; the first ones:",
             report.skipped_rows,
+            report.skipped_files,
             args.data.display()
         );
         for problem in &report.problems {
