@@ -4,9 +4,9 @@
 //! cargo run --release -p market --example load_bench -- [PATH] [RUNS]
 //! ```
 //!
-//! PATH defaults to the shared dataset (`/work/shared/data/us-daily-2015-2020` as seen
-//! from this crate); RUNS defaults to 10. Prints what was loaded and the fastest and
-//! median wall time. The first run also warms the page cache, so the fastest run is
+//! PATH defaults to the shared dataset beside the repository
+//! (`../shared/data/us-daily-2015-2020`); RUNS defaults to 10. Prints what was loaded
+//! and the fastest and median wall time. The first run also warms the page cache, so the fastest run is
 //! the parse cost, not the disk's.
 
 use market::{load_path, LoadOptions};
