@@ -176,15 +176,21 @@ fn atr_columns(high: &[f64], low: &[f64], close: &[f64], period: usize, natr: bo
     while start < n {
         let end = (start + BLOCK).min(n);
         // Zipped slices rather than indices: no bounds checks, so `atr` stays in a
-        // register across the loop.
+        // register across the loop. A plain loop, not `extend` with a closure: a
+        // closure is compiled without the caller's FMA feature unless it happens to
+        // be inlined, and then `mul_add` becomes a call to libm's software `fma`.
         let bars = high[start..end]
             .iter()
             .zip(&low[start..end])
             .zip(&close[start - 1..end - 1]);
-        out.extend(bars.map(|((&h, &l), &prev_close)| {
+        let slots = &mut out.spare_capacity_mut()[..end - start];
+        for (slot, ((&h, &l), &prev_close)) in slots.iter_mut().zip(bars) {
             atr = beta.mul_add(atr, alpha * true_range(h, l, prev_close));
-            atr
-        }));
+            slot.write(atr);
+        }
+        // SAFETY: the capacity is at least `n` (from `column`); the loop just initialized
+        // the `end - start` slots following the current length `start`.
+        unsafe { out.set_len(end) };
         if normalized {
             for (value, &close) in out[start..end].iter_mut().zip(&close[start..end]) {
                 *value = normalize(*value, close, period);
