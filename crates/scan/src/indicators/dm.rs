@@ -23,6 +23,7 @@
 //! `> 0`. Reproduced as is. ADX needs period ≥ 2.
 
 use super::bar_common::{common_len, is_zero_band};
+use super::support::column;
 use super::trange::true_range;
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
@@ -271,9 +272,7 @@ impl Streaming for Adx {
     }
 }
 
-/// Runs a streaming state over columns; the states here are cheap enough per bar that
-/// the batch loop is the streaming code inlined into a loop over slices.
-#[inline(always)]
+/// Runs a streaming state over columns (only the period-1 DI path uses this).
 fn run_columns<S: Streaming<Input = Hlcv, Output = f64>>(
     mut state: S,
     high: &[f64],
@@ -293,6 +292,91 @@ fn run_columns<S: Streaming<Input = Hlcv, Output = f64>>(
     .collect()
 }
 
+/// Which line [`dm_columns`] outputs: a const parameter, so each instance computes
+/// only the sums its line needs (the divisions are what the loop is bound by).
+const PLUS_DI: u8 = 0;
+const MINUS_DI: u8 = 1;
+const ADX: u8 = 2;
+
+/// The batch form of [`DmCore`] plus the DI or ADX on top, period ≥ 2: the same
+/// arithmetic in the same order, shaped for speed.
+///
+/// On a random walk whether a bar makes +DM1, -DM1 or neither is a coin toss, so the
+/// streaming code's `if` would mispredict on about every other bar. Here every bar
+/// adds a *selected* amount to each sum, and the selects compile to compare masks.
+/// A bar that makes no DM adds -0.0, which leaves every value (even -0.0) unchanged,
+/// so the sums are the branchy code's bits. Likewise the DI, DX and ADX rules are
+/// selects between values computed unconditionally (a division whose result is
+/// discarded costs less than a mispredicted branch).
+#[inline(always)]
+fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> {
+    let n = common_len(&[high, low, close]);
+    let lookback = if LINE == ADX { 2 * period - 1 } else { period };
+    let mut out = column(n, lookback);
+    if n <= lookback {
+        return out;
+    }
+    let (high, low, close) = (&high[..n], &low[..n], &close[..n]);
+    let divisor = period as f64;
+    let (mut plus_dm, mut minus_dm, mut tr) = (0.0, 0.0, 0.0);
+    // Bar `i`'s one-bar +DM1, -DM1 (each -0.0 when not made) and true range.
+    let moves = |i: usize| {
+        let up = high[i] - high[i - 1];
+        let down = low[i - 1] - low[i];
+        let plus = if up > 0.0 && up > down { up } else { -0.0 };
+        let minus = if down > 0.0 && up < down { down } else { -0.0 };
+        (plus, minus, true_range(high[i], low[i], close[i - 1]))
+    };
+    for i in 1..period {
+        let (plus, minus, range) = moves(i);
+        plus_dm += plus;
+        minus_dm += minus;
+        tr += range;
+    }
+    // Wilder smoothing of the sums at bar `i`, left to right with a true division.
+    let mut smooth = |i: usize| {
+        let (plus, minus, range) = moves(i);
+        if LINE != MINUS_DI {
+            plus_dm = plus_dm - plus_dm / divisor + plus;
+        }
+        if LINE != PLUS_DI {
+            minus_dm = minus_dm - minus_dm / divisor + minus;
+        }
+        tr = tr - tr / divisor + range;
+        (plus_dm, minus_dm, tr)
+    };
+    if LINE != ADX {
+        out.extend((period..n).map(|i| {
+            let (plus_dm, minus_dm, tr) = smooth(i);
+            di(if LINE == PLUS_DI { plus_dm } else { minus_dm }, tr)
+        }));
+        return out;
+    }
+    // DX of the smoothed sums and whether TA-Lib counts it.
+    let dx = |(plus_dm, minus_dm, tr): (f64, f64, f64)| {
+        let minus_di = 100.0 * (minus_dm / tr);
+        let plus_di = 100.0 * (plus_dm / tr);
+        let sum = minus_di + plus_di;
+        let dx = 100.0 * ((minus_di - plus_di).abs() / sum);
+        (dx, tr > 0.0 && !is_zero_band(sum))
+    };
+    let mut adx = 0.0;
+    for i in period..lookback + 1 {
+        let (dx, counts) = dx(smooth(i));
+        adx += if counts { dx } else { -0.0 };
+    }
+    adx /= divisor;
+    out.push(adx);
+    let weight = (period - 1) as f64;
+    out.extend((lookback + 1..n).map(|i| {
+        let (dx, counts) = dx(smooth(i));
+        let next = (adx * weight + dx) / divisor;
+        adx = if counts { next } else { adx };
+        adx
+    }));
+    out
+}
+
 /// +DI of the bars; the first `period` outputs are `NaN` (1 for period 1).
 pub fn plus_di(
     high: &[f64],
@@ -300,7 +384,11 @@ pub fn plus_di(
     close: &[f64],
     period: usize,
 ) -> Result<Vec<f64>, ParamError> {
-    Ok(run_columns(PlusDi::new(period)?, high, low, close))
+    let state = PlusDi::new(period)?;
+    if period == 1 {
+        return Ok(run_columns(state, high, low, close));
+    }
+    Ok(dm_columns::<PLUS_DI>(high, low, close, period))
 }
 
 /// -DI of the bars; the first `period` outputs are `NaN` (1 for period 1).
@@ -310,7 +398,11 @@ pub fn minus_di(
     close: &[f64],
     period: usize,
 ) -> Result<Vec<f64>, ParamError> {
-    Ok(run_columns(MinusDi::new(period)?, high, low, close))
+    let state = MinusDi::new(period)?;
+    if period == 1 {
+        return Ok(run_columns(state, high, low, close));
+    }
+    Ok(dm_columns::<MINUS_DI>(high, low, close, period))
 }
 
 /// ADX of the bars; the first `2 * period - 1` outputs are `NaN`.
@@ -320,7 +412,8 @@ pub fn adx(
     close: &[f64],
     period: usize,
 ) -> Result<Vec<f64>, ParamError> {
-    Ok(run_columns(Adx::new(period)?, high, low, close))
+    let period = check_period(Adx::NAME, "period", period, 2, MAX_PERIOD)?;
+    Ok(dm_columns::<ADX>(high, low, close, period))
 }
 
 #[cfg(test)]

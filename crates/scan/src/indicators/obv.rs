@@ -47,20 +47,24 @@ impl Streaming for Obv {
 /// length are read up to the shorter.
 pub fn obv(close: &[f64], volume: &[f64]) -> Vec<f64> {
     let n = common_len(&[close, volume]);
-    let mut out = vec![0.0; n];
+    let mut out = Vec::with_capacity(n);
     if n == 0 {
         return out;
     }
     let mut value = volume[0];
-    out[0] = value;
-    for i in 1..n {
-        if close[i] > close[i - 1] {
-            value += volume[i];
-        } else if close[i] < close[i - 1] {
-            value -= volume[i];
-        }
-        out[i] = value;
-    }
+    out.push(value);
+    let steps = close[1..n].iter().zip(&close[..n - 1]).zip(&volume[1..n]);
+    // On a random walk the up/down/equal choice is a coin toss, so a branch would
+    // mispredict on every other bar. Instead each bar adds a selected delta and the
+    // selects compile to compare masks. An equal close adds -0.0, not 0.0: `x + -0.0`
+    // is `x` for every `x` (`-0.0 + 0.0` would turn a -0.0 total into +0.0), and
+    // `x + (-v)` is `x - v` exactly, so the totals are the branchy loop's bits.
+    out.extend(steps.map(|((&close, &prev), &volume)| {
+        let up = if close > prev { volume } else { -0.0 };
+        let delta = if close < prev { -volume } else { up };
+        value += delta;
+        value
+    }));
     out
 }
 
@@ -77,6 +81,22 @@ mod tests {
         assert_eq!(obv(&close, &volume), [100.0, 120.0, 120.0, 70.0, 70.0]);
         assert!(obv(&[], &[]).is_empty());
         assert_eq!(obv(&close, &volume[..2]), [100.0, 120.0]);
+    }
+
+    #[test]
+    fn negative_zero_totals_survive_equal_closes() {
+        let close = [1.0, 1.0, 2.0, 2.0, 1.0, 1.0];
+        let volume = [-0.0, 5.0, -0.0, 3.0, 0.0, 7.0];
+        let batch = obv(&close, &volume);
+        assert_eq!(batch[1].to_bits(), (-0.0f64).to_bits());
+        assert_eq!(batch[2].to_bits(), (-0.0f64).to_bits());
+        let bars = close.iter().zip(&volume).map(|(&close, &volume)| Hlcv {
+            high: close,
+            low: close,
+            close,
+            volume,
+        });
+        assert_bits_eq(&batch, &run_streaming(Obv::new(), bars), "obv");
     }
 
     #[test]
