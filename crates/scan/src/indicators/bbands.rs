@@ -12,11 +12,12 @@
 //!   `= middle - dev * nbdev_dn` (two roundings). The asymmetry is TA-Lib 0.8's, and it
 //!   shows in the last bit, so it is reproduced.
 
+use super::stddev::{check_real, variance_block, VarCore};
 #[cfg(target_arch = "x86_64")]
-use super::ema::hardware_fma;
-use super::stddev::{check_real, VarCore};
-use super::support::Window;
+use super::support::hardware_avx2_fma;
+use super::support::{columns, Window, BLOCK};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
+use std::mem::MaybeUninit;
 
 /// One bar's bands.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -128,33 +129,45 @@ pub fn bbands(
 ) -> Result<BbandsSeries, ParamError> {
     let (period, up, dn) = check(period, nbdev_up, nbdev_dn)?;
     let n = input.len();
-    let mut out = BbandsSeries {
-        upper: vec![f64::NAN; n],
-        middle: vec![f64::NAN; n],
-        lower: vec![f64::NAN; n],
+    let fill_all = |slots: Slots| {
+        if n < period {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if hardware_avx2_fma() {
+            // SAFETY: the CPU was just checked to support these features.
+            return unsafe { fill_avx2(input, period, up, dn, slots) };
+        }
+        fill(input, period, up, dn, slots)
     };
-    if n < period {
-        return Ok(out);
-    }
-    #[cfg(target_arch = "x86_64")]
-    if hardware_fma() {
-        // SAFETY: the CPU was just checked to support the `fma` feature.
-        unsafe { fill_fma(input, period, up, dn, &mut out) };
-        return Ok(out);
-    }
-    fill(input, period, up, dn, &mut out);
-    Ok(out)
+    // SAFETY: `fill` writes every slot whenever there are any (`n >= period`).
+    let [upper, middle, lower] = unsafe { columns(n, period - 1, fill_all) };
+    Ok(BbandsSeries {
+        upper,
+        middle,
+        lower,
+    })
 }
+
+/// The three output columns' slots after the lookback: upper, middle, lower.
+type Slots<'a> = [&'a mut [MaybeUninit<f64>]; 3];
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "fma")]
-unsafe fn fill_fma(input: &[f64], period: usize, up: f64, dn: f64, out: &mut BbandsSeries) {
-    fill(input, period, up, dn, out)
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fill_avx2(input: &[f64], period: usize, up: f64, dn: f64, slots: Slots) {
+    fill(input, period, up, dn, slots)
 }
 
-/// The fused pass; `input.len() >= period`.
+/// The fused pass, writing all `input.len() - (period - 1)` slots of each column;
+/// `input.len() >= period`.
+///
+/// Block by block: first the two recurrences (the SMA's running total and the
+/// variance's sums), keeping each bar's total and variance in stack buffers; then the
+/// division, square root and bands of the block, which are off those chains and
+/// vectorise. Division and square root are the slowest instructions here; one at a time
+/// they, not the recurrences, would bound the loop.
 #[inline(always)]
-fn fill(input: &[f64], period: usize, up: f64, dn: f64, out: &mut BbandsSeries) {
+fn fill(input: &[f64], period: usize, up: f64, dn: f64, [upper, middle, lower]: Slots) {
     let lookback = period - 1;
     let divisor = period as f64;
     let mut ma_total = 0.0;
@@ -163,19 +176,32 @@ fn fill(input: &[f64], period: usize, up: f64, dn: f64, out: &mut BbandsSeries) 
         ma_total += x;
         core.prime(x);
     }
-    let rows = out.upper[lookback..]
-        .iter_mut()
-        .zip(&mut out.middle[lookback..])
-        .zip(&mut out.lower[lookback..])
-        .zip(input.windows(period));
-    for (((u, m), l), window) in rows {
-        let (oldest, newest) = (window[0], window[lookback]);
-        ma_total += newest;
-        let middle = ma_total / divisor;
-        ma_total -= oldest;
-        let variance = core.step(newest, oldest, (window, &[]));
-        (*u, *l) = bands(variance, middle, up, dn);
-        *m = middle;
+    let (mut totals, mut variances) = ([0.0; BLOCK], [0.0; BLOCK]);
+    let blocks = upper
+        .chunks_mut(BLOCK)
+        .zip(middle.chunks_mut(BLOCK))
+        .zip(lower.chunks_mut(BLOCK));
+    for (b, ((upper, middle), lower)) in blocks.enumerate() {
+        // The block's windows: as many as its slots (the three chunks are equally long).
+        let start = b * BLOCK;
+        let windows = input[start..start + upper.len() + lookback].windows(period);
+        variance_block(&mut core, windows, &mut variances, |i, window| {
+            ma_total += window[lookback];
+            totals[i] = ma_total;
+            ma_total -= window[0];
+        });
+        let rows = upper
+            .iter_mut()
+            .zip(middle.iter_mut())
+            .zip(lower.iter_mut())
+            .zip(totals.iter().zip(&variances));
+        for (((u, m), l), (&total, &variance)) in rows {
+            let mid = total / divisor;
+            let (hi, lo) = bands(variance, mid, up, dn);
+            u.write(hi);
+            m.write(mid);
+            l.write(lo);
+        }
     }
 }
 

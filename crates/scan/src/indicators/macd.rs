@@ -19,8 +19,9 @@
 #[cfg(target_arch = "x86_64")]
 use super::ema::hardware_fma;
 use super::ema::{ema_step, smoothing};
-use super::support::column;
+use super::support::columns;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
+use std::mem::MaybeUninit;
 
 /// One bar's MACD.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,33 +180,39 @@ pub fn macd(
 ) -> Result<MacdSeries, ParamError> {
     let periods = Periods::new(fast, slow, signal)?;
     let (n, lookback) = (input.len(), periods.lookback());
-    let mut out = MacdSeries {
-        macd: column(n, lookback),
-        signal: column(n, lookback),
-        hist: column(n, lookback),
+    let fill_all = |slots: Slots| {
+        if n <= lookback {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if hardware_fma() {
+            // SAFETY: the CPU was just checked to support the `fma` feature.
+            return unsafe { fill_fma(input, periods, slots) };
+        }
+        fill(input, periods, slots)
     };
-    if n <= periods.lookback() {
-        return Ok(out);
-    }
-    #[cfg(target_arch = "x86_64")]
-    if hardware_fma() {
-        // SAFETY: the CPU was just checked to support the `fma` feature.
-        unsafe { fill_fma(input, periods, &mut out) };
-        return Ok(out);
-    }
-    fill(input, periods, &mut out);
-    Ok(out)
+    // SAFETY: `fill` writes every slot whenever there are any (`n > lookback`).
+    let [macd, signal, hist] = unsafe { columns(n, lookback, fill_all) };
+    Ok(MacdSeries { macd, signal, hist })
 }
+
+/// The three output columns' slots after the lookback: MACD line, signal, histogram.
+type Slots<'a> = [&'a mut [MaybeUninit<f64>]; 3];
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "fma")]
-unsafe fn fill_fma(input: &[f64], periods: Periods, out: &mut MacdSeries) {
-    fill(input, periods, out)
+unsafe fn fill_fma(input: &[f64], periods: Periods, slots: Slots) {
+    fill(input, periods, slots)
 }
 
-/// TA-Lib's single lockstep pass; `input.len() > periods.lookback()`.
+/// TA-Lib's single lockstep pass, writing every slot (`input.len() - lookback` of each);
+/// `input.len() > periods.lookback()`.
+///
+/// All three series come out of one loop over the input, written straight into their
+/// columns: no intermediate EMA columns (TA-Lib's C code allocates two, and a fresh
+/// full-length buffer costs a page fault per 4 KiB).
 #[inline(always)]
-fn fill(input: &[f64], periods: Periods, out: &mut MacdSeries) {
+fn fill(input: &[f64], periods: Periods, [macd_out, signal_out, hist_out]: Slots) {
     let Periods { fast, slow, signal } = periods;
     let lookback = periods.lookback();
     let (fast_k, slow_k, signal_k) = (smoothing(fast), smoothing(slow), smoothing(signal));
@@ -232,11 +239,18 @@ fn fill(input: &[f64], periods: Periods, out: &mut MacdSeries) {
         signal_sum += macd;
     }
     let mut prev_signal = signal_sum / signal as f64;
-    out.macd.push(macd);
-    out.signal.push(prev_signal);
-    out.hist.push(macd - prev_signal);
+    macd_out[0].write(macd);
+    signal_out[0].write(prev_signal);
+    hist_out[0].write(macd - prev_signal);
 
-    for &x in &input[lookback + 1..] {
+    // Every slot of all three columns from the second on: the zip's length is
+    // `input.len() - lookback - 1`, which all four slices have.
+    let rows = input[lookback + 1..]
+        .iter()
+        .zip(&mut macd_out[1..])
+        .zip(&mut signal_out[1..])
+        .zip(&mut hist_out[1..]);
+    for (((&x, m), s), h) in rows {
         prev_fast = ema_step(prev_fast, x, fast_k);
         prev_slow = ema_step(prev_slow, x, slow_k);
         let line = prev_fast - prev_slow;
@@ -245,9 +259,9 @@ fn fill(input: &[f64], periods: Periods, out: &mut MacdSeries) {
         } else {
             ema_step(prev_signal, line, signal_k)
         };
-        out.macd.push(line);
-        out.signal.push(prev_signal);
-        out.hist.push(line - prev_signal);
+        m.write(line);
+        s.write(prev_signal);
+        h.write(line - prev_signal);
     }
 }
 

@@ -16,8 +16,9 @@
 //! streaming state keeps one block and its suffix extremes (O(period) memory) and pays
 //! the backward scan once per `period` bars.
 
-use super::support::column;
+use super::support::columns;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
+use std::mem::MaybeUninit;
 
 /// `a` replaces `b` as the extreme (MAX: `a > b`, MIN: `a < b`).
 #[inline(always)]
@@ -127,44 +128,49 @@ pub fn min(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     Ok(extremes::<false>(input, period))
 }
 
-/// The block scan over whole columns; it yields the outputs in order.
+/// The block scan over whole columns.
 fn extremes<const MAX: bool>(input: &[f64], period: usize) -> Vec<f64> {
-    let n = input.len();
-    let mut out = column(n, period - 1);
-    if n < period {
-        return out;
-    }
-    let mut suffix = vec![0.0; period];
-    let mut start = 0;
-    loop {
-        // The block [start, start + period) is complete: its last bar's output.
-        suffix_extremes::<MAX>(&input[start..start + period], &mut suffix);
-        out.push(suffix[0]);
-        let next = start + period;
-        if next >= n {
-            break;
+    let fill_all = |[slots]: [&mut [MaybeUninit<f64>]; 1]| {
+        if input.len() >= period {
+            fill::<MAX>(input, period, slots);
         }
-        // The bars of the next block up to its last-but-one (its last starts a new
-        // round): combine the old block's suffix with the new block's prefix, in place.
-        let avail = (n - next).min(period - 1);
-        let mut prefix = input[next];
-        for (&x, old) in input[next..next + avail].iter().zip(&mut suffix[1..=avail]) {
+    };
+    // SAFETY: `fill` writes every slot whenever there are any (`len >= period`).
+    let [out] = unsafe { columns(input.len(), period - 1, fill_all) };
+    out
+}
+
+/// Writes all `input.len() - (period - 1)` slots; `input.len() >= period`.
+///
+/// Slot `s` is the output at bar `s + period - 1`, so the slots split into runs of
+/// `period` lining up with the input's blocks: run `b` starts with block `b`'s extreme
+/// and goes on with the bars of block `b + 1` up to its last-but-one. Every comparison
+/// is a compare-and-select on the same operands as TA-Lib's, which the compiler emits
+/// as `maxsd`/`minsd` (their operand order gives exactly the ties and `NaN` rules
+/// above), so the loops have no data-dependent branches.
+#[inline(always)]
+fn fill<const MAX: bool>(input: &[f64], period: usize, slots: &mut [MaybeUninit<f64>]) {
+    let mut suffix = vec![0.0; period];
+    for (b, run) in slots.chunks_mut(period).enumerate() {
+        // Block `b` is complete: run `b` exists, so bar `b * period + period - 1` does.
+        let start = b * period;
+        suffix_extremes::<MAX>(&input[start..start + period], &mut suffix);
+        run[0].write(suffix[0]);
+        // The next block's bars, combining the old block's suffix with the new block's
+        // running extreme; `next` has at least `run.len() - 1` bars.
+        let next = &input[start + period..];
+        let mut prefix = next.first().copied().unwrap_or_default();
+        for ((slot, &old), &x) in run[1..].iter_mut().zip(&suffix[1..]).zip(next) {
             if beats::<MAX>(x, prefix) {
                 prefix = x;
             }
-            *old = if beats::<MAX>(prefix, *old) {
+            slot.write(if beats::<MAX>(prefix, old) {
                 prefix
             } else {
-                *old
-            };
+                old
+            });
         }
-        out.extend_from_slice(&suffix[1..=avail]);
-        if next + period > n {
-            break;
-        }
-        start = next;
     }
-    out
 }
 
 #[cfg(test)]

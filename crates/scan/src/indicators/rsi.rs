@@ -14,6 +14,7 @@
 //!
 //! The first output is at index `period` (the lookback), since it needs `period` changes.
 
+use super::support::columns;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// Wilder's averages, in TA-Lib's order of operations.
@@ -128,18 +129,25 @@ impl Streaming for Rsi {
 /// RSI of `input`; the first `period` outputs are `NaN`.
 pub fn rsi(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Rsi::NAME, "period", period, 2, MAX_PERIOD)?;
-    let mut out = vec![f64::NAN; input.len()];
-    if input.len() <= period {
-        return Ok(out);
-    }
-    let mut core = RsiCore::new(period);
-    for pair in input[..=period].windows(2) {
-        core.seed(pair[1] - pair[0]);
-    }
-    out[period] = core.finish_seed();
-    for (o, pair) in out[period + 1..].iter_mut().zip(input[period..].windows(2)) {
-        *o = core.smooth(pair[1] - pair[0]);
-    }
+    // SAFETY: when `input.len() > period` the first slot is written, then the zip runs
+    // over the other `len - period - 1` (each of its inputs has at least that many
+    // values); otherwise there are no slots.
+    let [out] = unsafe {
+        columns(input.len(), period, |[slots]| {
+            if input.len() <= period {
+                return;
+            }
+            let mut core = RsiCore::new(period);
+            for pair in input[..=period].windows(2) {
+                core.seed(pair[1] - pair[0]);
+            }
+            slots[0].write(core.finish_seed());
+            let changes = input[period + 1..].iter().zip(&input[period..]);
+            for (slot, (&x, &prev)) in slots[1..].iter_mut().zip(changes) {
+                slot.write(core.smooth(x - prev));
+            }
+        })
+    };
     Ok(out)
 }
 

@@ -17,8 +17,12 @@
 //! `VarCore` reproduces that operation for operation (it is shared with BBANDS), so the
 //! square root taken here needs no guard: the variance is never negative.
 
-use super::support::Window;
+#[cfg(target_arch = "x86_64")]
+use super::support::hardware_avx2_fma;
+use super::support::{columns, Window, BLOCK};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
+use std::mem::MaybeUninit;
+use std::slice::Windows;
 
 /// TA-Lib's `TA_REAL_MIN`/`TA_REAL_MAX`, the range of its real-valued parameters.
 pub(crate) const TA_REAL_MIN: f64 = -3e37;
@@ -92,6 +96,19 @@ impl VarCore {
     /// split in two slices (a ring buffer's halves; the second may be empty).
     #[inline(always)]
     pub(crate) fn step(&mut self, newest: f64, oldest: f64, window: (&[f64], &[f64])) -> f64 {
+        match self.advance(newest, oldest) {
+            Some(variance) => variance,
+            None => self.reseed(window),
+        }
+    }
+
+    /// [`step`](Self::step) without the rebuild: `None` where TA-Lib rebuilds the sums
+    /// at this bar, and the caller must then call [`reseed`](Self::reseed) with the
+    /// window for the bar's variance. Lets a batch loop keep the rebuild, a function
+    /// call, out of its innermost loop: no vector register survives a call, so with a
+    /// call in the loop the compiler keeps part of the running state on the stack.
+    #[inline(always)]
+    pub(crate) fn advance(&mut self, newest: f64, oldest: f64) -> Option<f64> {
         let d = newest - self.shift;
         self.total1 += d;
         self.total2 += d * d;
@@ -108,13 +125,20 @@ impl VarCore {
             || d2 > 1000000.0 * self.total2
             || self.bars_since_reseed == 0
         {
-            self.bars_since_reseed = 32 * self.period;
-            let (shift, total1, total2, variance) = rebuild(self.inv_period, window);
-            self.shift = shift;
-            self.total1 = total1;
-            self.total2 = total2;
-            return variance;
+            return None;
         }
+        Some(variance)
+    }
+
+    /// The rebuild after [`advance`](Self::advance) returned `None`; returns the
+    /// variance of `window` (the same window as for `step`).
+    #[inline(always)]
+    pub(crate) fn reseed(&mut self, window: (&[f64], &[f64])) -> f64 {
+        self.bars_since_reseed = 32 * self.period;
+        let (shift, total1, total2, variance) = rebuild(self.inv_period, window);
+        self.shift = shift;
+        self.total1 = total1;
+        self.total2 = total2;
         variance
     }
 }
@@ -200,19 +224,83 @@ impl Streaming for Stddev {
 pub fn stddev(input: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Stddev::NAME, "period", period, 2, MAX_PERIOD)?;
     let nbdev = check_real(Stddev::NAME, "nbdev", nbdev)?;
-    let lookback = period - 1;
-    let mut out = vec![f64::NAN; input.len()];
-    if input.len() >= period {
-        let mut core = VarCore::new(period);
-        for &x in &input[..lookback] {
-            core.prime(x);
+    let fill_all = |[slots]: [&mut [MaybeUninit<f64>]; 1]| {
+        if input.len() < period {
+            return;
         }
-        for (o, window) in out[lookback..].iter_mut().zip(input.windows(period)) {
-            let variance = core.step(window[lookback], window[0], (window, &[]));
-            *o = variance.sqrt() * nbdev;
+        #[cfg(target_arch = "x86_64")]
+        if hardware_avx2_fma() {
+            // SAFETY: the CPU was just checked to support these features.
+            return unsafe { fill_avx2(input, period, nbdev, slots) };
+        }
+        fill(input, period, nbdev, slots)
+    };
+    // SAFETY: `fill` writes every slot whenever there are any (`len >= period`).
+    let [out] = unsafe { columns(input.len(), period - 1, fill_all) };
+    Ok(out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fill_avx2(input: &[f64], period: usize, nbdev: f64, slots: &mut [MaybeUninit<f64>]) {
+    fill(input, period, nbdev, slots)
+}
+
+/// Writes all `input.len() - (period - 1)` slots; `input.len() >= period`.
+///
+/// Block by block: the variance recurrence into a stack buffer, then the square roots
+/// (the slowest instruction here, and off the recurrence's chain) vectorised.
+#[inline(always)]
+fn fill(input: &[f64], period: usize, nbdev: f64, slots: &mut [MaybeUninit<f64>]) {
+    let lookback = period - 1;
+    let mut core = VarCore::new(period);
+    for &x in &input[..lookback] {
+        core.prime(x);
+    }
+    let mut variances = [0.0; BLOCK];
+    for (b, slots) in slots.chunks_mut(BLOCK).enumerate() {
+        // The block's windows: as many as its slots.
+        let start = b * BLOCK;
+        let windows = input[start..start + slots.len() + lookback].windows(period);
+        variance_block(&mut core, windows, &mut variances, |_, _| {});
+        for (slot, &v) in slots.iter_mut().zip(&variances) {
+            slot.write(v.sqrt() * nbdev);
         }
     }
-    Ok(out)
+}
+
+/// Steps `core` through `windows` (at most [`BLOCK`]), the variances into `out`, and
+/// calls `also(i, window)` for each bar `i` of the block (BBANDS runs its SMA there, so
+/// that both recurrences overlap in one loop).
+///
+/// The inner loop stops at the (rare) bars where the sums are rebuilt; the rebuild runs
+/// in the outer loop, so the inner one has no function call and keeps the running sums
+/// in registers.
+#[inline(always)]
+pub(crate) fn variance_block(
+    core: &mut VarCore,
+    windows: Windows<f64>,
+    out: &mut [f64],
+    mut also: impl FnMut(usize, &[f64]),
+) {
+    let mut rows = out.iter_mut().zip(windows).enumerate();
+    loop {
+        let mut rebuild_at = None;
+        for (i, (v, window)) in rows.by_ref() {
+            also(i, window);
+            match core.advance(window[window.len() - 1], window[0]) {
+                Some(variance) => *v = variance,
+                None => {
+                    rebuild_at = Some((v, window));
+                    break;
+                }
+            }
+        }
+        match rebuild_at {
+            Some((v, window)) => *v = core.reseed((window, &[])),
+            None => return,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! with `divider = period * (period + 1) / 2` in floating point. We do exactly that.
 //! Period 1 is accepted, as in TA-Lib, and returns the input unchanged.
 
-use super::support::Window;
+use super::support::{columns, Window};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// TA-Lib's `period * (period + 1) / 2`, computed in `f64` as it does.
@@ -65,6 +65,34 @@ impl WmaCore {
             self.bars_since_reseed = 8 * self.period;
             (self.sub, self.sum) = rebuild(window);
         }
+        self.finish(oldest)
+    }
+
+    /// [`step`](Self::step) for a bar known not to be a rebuild bar (the rebuilds fall
+    /// every `8 * period` bars, so a batch loop can count them out in advance); the
+    /// caller accounts for the bar with [`skip`](Self::skip).
+    #[inline(always)]
+    fn step_between_rebuilds(&mut self, x: f64, oldest: f64) -> f64 {
+        self.sub += x;
+        self.sub -= self.trailing;
+        self.sum += x * self.weight;
+        self.finish(oldest)
+    }
+
+    /// Bars until the next rebuild, that one excluded.
+    #[inline(always)]
+    fn bars_before_rebuild(&self) -> usize {
+        self.bars_since_reseed - 1
+    }
+
+    /// Counts `bars` stepped by [`step_between_rebuilds`](Self::step_between_rebuilds).
+    #[inline(always)]
+    fn skip(&mut self, bars: usize) {
+        self.bars_since_reseed -= bars;
+    }
+
+    #[inline(always)]
+    fn finish(&mut self, oldest: f64) -> f64 {
         self.trailing = oldest;
         let out = self.sum / self.divider;
         self.sum -= self.sub;
@@ -137,17 +165,34 @@ pub fn wma(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
         return Ok(input.to_vec());
     }
     let lookback = period - 1;
-    let mut out = vec![f64::NAN; input.len()];
-    if input.len() < period {
-        return Ok(out);
-    }
-    let mut core = WmaCore::new(period);
-    for (i, &x) in input[..lookback].iter().enumerate() {
-        core.prime(x, i + 1);
-    }
-    for (o, window) in out[lookback..].iter_mut().zip(input.windows(period)) {
-        *o = core.step(window[lookback], window[0], (window, &[]));
-    }
+    // SAFETY: when `input.len() >= period` the zip runs over all `len - lookback` slots,
+    // one per window; otherwise there are none.
+    let [out] = unsafe {
+        columns(input.len(), lookback, |[slots]| {
+            if input.len() < period {
+                return;
+            }
+            let mut core = WmaCore::new(period);
+            for (i, &x) in input[..lookback].iter().enumerate() {
+                core.prime(x, i + 1);
+            }
+            // Runs of bars between rebuilds, then the rebuild bar: the runs' loop has no
+            // rebuild test or call in it, around which the compiler would otherwise keep
+            // the window's arguments for the call on the stack, stored every bar.
+            let mut rows = slots.iter_mut().zip(input.windows(period));
+            loop {
+                let run = core.bars_before_rebuild();
+                for (slot, window) in rows.by_ref().take(run) {
+                    slot.write(core.step_between_rebuilds(window[lookback], window[0]));
+                }
+                core.skip(run);
+                let Some((slot, window)) = rows.next() else {
+                    break;
+                };
+                slot.write(core.step(window[lookback], window[0], (window, &[])));
+            }
+        })
+    };
     Ok(out)
 }
 
