@@ -631,3 +631,22 @@ mod tests {
             .starts_with("known indicators: sma, ema, wma"));
     }
 }
+
+#[cfg(test)]
+mod documentation {
+    use super::CATALOG;
+
+    #[test]
+    fn every_indicator_is_in_the_reference() {
+        let reference = include_str!("../../../../docs/indicators.md");
+        for info in CATALOG {
+            let call = format!("| `{}(", info.name);
+            let bare = format!("| `{}` |", info.name);
+            assert!(
+                reference.contains(&call) || reference.contains(&bare),
+                "docs/indicators.md has no row for `{}`",
+                info.name
+            );
+        }
+    }
+}
