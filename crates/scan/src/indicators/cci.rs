@@ -59,13 +59,7 @@ impl CciCore {
             deviation += (x - mean).abs();
         }
         deviation /= divisor;
-        let distance = typical - mean;
-        let level = mean.abs();
-        if !is_zero_scaled(distance, level) && !is_zero_scaled(deviation, level) {
-            distance / (0.015 * deviation)
-        } else {
-            0.0
-        }
+        cci_value(typical, mean, deviation)
     }
 }
 
@@ -100,6 +94,91 @@ impl Streaming for Cci {
     }
 }
 
+/// CCI of one bar from its window's mean, mean deviation and typical price.
+#[inline(always)]
+fn cci_value(typical: f64, mean: f64, deviation: f64) -> f64 {
+    let distance = typical - mean;
+    let level = mean.abs();
+    if !is_zero_scaled(distance, level) && !is_zero_scaled(deviation, level) {
+        distance / (0.015 * deviation)
+    } else {
+        0.0
+    }
+}
+
+/// Bars computed side by side by [`window_stats`] in the batch loop.
+const LANES: usize = 4;
+
+/// The `(mean, mean deviation)` of the windows ending at bars `k .. k + L`, summed
+/// exactly as [`CciCore::update`] does (ring slot order), from the typical prices `tp`.
+///
+/// Slot `s` holds the bar `≡ s (mod period)`, so with `k = j0 + r` (`j0` a multiple of
+/// `period`, `r < period`) the ring of bar `k` read in slot order is `tp[j0..=k]`
+/// followed by `tp[k + 1 - period..j0]`. The `L` bars share `j0` (`r + L <= period`),
+/// and `j0 >= period` when `L > 1`. For bar `k + l`, slot `s` then holds
+///
+/// * `tp[j0 + s]` for `s <= r`: the same value in every lane;
+/// * for `s = r + d`, `1 <= d < L`: `tp[k + d]` in lanes `l >= d` (already
+///   overwritten), `tp[k + d - period]` in the others;
+/// * `tp[j0 + s - period]` for `s >= r + L`: again shared.
+///
+/// Each lane keeps its own accumulator and adds its values in slot order, so every
+/// lane's result is bit-identical to the one-bar computation; the lanes are
+/// independent addition chains, which is what makes this faster (a single chain is
+/// bound by the adder's latency, not its throughput). `before` is the slot-order sum
+/// of `tp[j0..k]` (starting from 0.0, as the ring sum does), which the caller carries
+/// along the block so the shared prefix is not re-added for every group.
+#[inline(always)]
+fn window_stats<const L: usize>(
+    tp: &[f64],
+    j0: usize,
+    r: usize,
+    before: f64,
+    period: usize,
+) -> [(f64, f64); L] {
+    let k = j0 + r;
+    let shared_new = &tp[j0..=k];
+    let shared_old = &tp[k + L - period..j0];
+    // Slot `r + d` for `1 <= d < L`: `new[d]` in lanes `l >= d`, else `old[d - 1]`.
+    let new = &tp[k..k + L];
+    let old = &tp[k + 1 - period..k + L - period];
+    let mixed = |d: usize, l: usize| if d <= l { new[d] } else { old[d - 1] };
+    let divisor = period as f64;
+
+    // Mean: the shared prefix is one sum for all lanes.
+    let mut sum = [before + tp[k]; L];
+    for d in 1..L {
+        for (l, acc) in sum.iter_mut().enumerate() {
+            *acc += mixed(d, l);
+        }
+    }
+    for &x in shared_old {
+        for acc in &mut sum {
+            *acc += x;
+        }
+    }
+    let mean = sum.map(|s| s / divisor);
+
+    // Mean deviation: every term depends on the lane's own mean.
+    let mut deviation = [0.0; L];
+    for &x in shared_new {
+        for (acc, &m) in deviation.iter_mut().zip(&mean) {
+            *acc += (x - m).abs();
+        }
+    }
+    for d in 1..L {
+        for (l, (acc, &m)) in deviation.iter_mut().zip(&mean).enumerate() {
+            *acc += (mixed(d, l) - m).abs();
+        }
+    }
+    for &x in shared_old {
+        for (acc, &m) in deviation.iter_mut().zip(&mean) {
+            *acc += (x - m).abs();
+        }
+    }
+    std::array::from_fn(|l| (mean[l], deviation[l] / divisor))
+}
+
 /// CCI of the bars; the first `period - 1` outputs are `NaN`.
 pub fn cci(
     high: &[f64],
@@ -112,11 +191,40 @@ pub fn cci(
     if n < period {
         return Ok(vec![f64::NAN; n]);
     }
-    let mut core = CciCore::new(period);
-    let bars = high[..n].iter().zip(&low[..n]).zip(&close[..n]);
-    Ok(bars
-        .map(|((&high, &low), &close)| core.update(high, low, close))
-        .collect())
+    let tp: Vec<f64> = high[..n]
+        .iter()
+        .zip(&low[..n])
+        .zip(&close[..n])
+        .map(|((&h, &l), &c)| (h + l + c) / 3.0)
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    out.resize(period - 1, f64::NAN);
+    // The first block has one output bar, its last; its ring holds only that block.
+    let before: f64 = tp[..period - 1].iter().fold(0.0, |sum, &x| sum + x);
+    let [(mean, deviation)] = window_stats::<1>(&tp, 0, period - 1, before, period);
+    out.push(cci_value(tp[period - 1], mean, deviation));
+    // Then whole blocks of `period` bars, `LANES` at a time while they fit.
+    for j0 in (period..n).step_by(period) {
+        let block = (n - j0).min(period);
+        let (mut r, mut before) = (0, 0.0);
+        while r < block {
+            let lanes = if r + LANES <= block { LANES } else { 1 };
+            if lanes == LANES {
+                let stats = window_stats::<LANES>(&tp, j0, r, before, period);
+                for (&typical, (mean, deviation)) in tp[j0 + r..].iter().zip(stats) {
+                    out.push(cci_value(typical, mean, deviation));
+                }
+            } else {
+                let [(mean, deviation)] = window_stats::<1>(&tp, j0, r, before, period);
+                out.push(cci_value(tp[j0 + r], mean, deviation));
+            }
+            for &x in &tp[j0 + r..j0 + r + lanes] {
+                before += x;
+            }
+            r += lanes;
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
