@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod indicators;
+mod memory;
 pub mod series;
 pub mod time;
 

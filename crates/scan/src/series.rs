@@ -147,6 +147,7 @@ impl BarSeries {
             &mut self.volume,
         ] {
             column.reserve(additional);
+            crate::memory::advise_huge_pages(column);
         }
     }
 

@@ -10,53 +10,10 @@ use std::mem::MaybeUninit;
 #[inline]
 pub(crate) fn column(len: usize, lookback: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(len);
-    advise_huge_pages(&mut out);
+    crate::memory::advise_huge_pages(&mut out);
     out.resize(lookback.min(len), f64::NAN);
     out
 }
-
-/// Columns of at least this many bytes ask the kernel for transparent huge pages, as
-/// numpy does for its arrays (and so for TA-Lib's outputs through the Python wheel).
-const HUGE_PAGE_THRESHOLD: usize = 4 << 20;
-
-/// Asks the kernel to back a large, fresh column with transparent huge pages.
-///
-/// A fresh multi-megabyte allocation is fresh memory from the kernel (glibc maps it, or
-/// trims it from its heap when it is freed), and with 4 KiB pages each page faults in on
-/// its first write: on the 1M-bar series, the faults of a three-column indicator cost
-/// several times its arithmetic (MACD 13 ms instead of 2.3). Each 2 MiB-aligned stretch
-/// inside the column then faults in once instead of 512 times; only the unaligned ends
-/// stay on small pages (MACD 7 ms). Only a hint (`madvise(MADV_HUGEPAGE)` on the
-/// page-aligned inside of the buffer, as numpy does), ignored where huge pages are off;
-/// the values are unaffected.
-#[cfg(target_os = "linux")]
-fn advise_huge_pages(column: &mut Vec<f64>) {
-    const PAGE: usize = 4096;
-    const MADV_HUGEPAGE: i32 = 14;
-    extern "C" {
-        fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
-    }
-    let bytes = column.capacity() * std::mem::size_of::<f64>();
-    if bytes < HUGE_PAGE_THRESHOLD {
-        return;
-    }
-    let start = column.as_mut_ptr() as usize;
-    let first_page = start.next_multiple_of(PAGE);
-    let end = (start + bytes) / PAGE * PAGE;
-    // SAFETY: the range lies inside the column's allocation, which we own; the advice
-    // changes only how the kernel backs those pages, not their contents. Failure (for
-    // example huge pages disabled) is harmless and ignored.
-    unsafe {
-        madvise(
-            first_page as *mut std::ffi::c_void,
-            end - first_page,
-            MADV_HUGEPAGE,
-        )
-    };
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge_pages(_column: &mut Vec<f64>) {}
 
 /// `K` output columns of `len` values each, their first `lookback` (at most `len`)
 /// `NaN`, the rest written by `fill` straight into the columns' uninitialised room.
