@@ -7,7 +7,7 @@ use super::ast::{Arg, Ast, BinOp, Expr, ExprKind, UnaryOp};
 use super::checked::*;
 use super::lexer::shorten;
 use super::{Diagnostic, Span, MAX_BARS, MAX_DIAGNOSTICS};
-use crate::catalog::{build, did_you_mean, IndicatorInfo, ParamKind, Slot, CATALOG};
+use crate::catalog::{build, IndicatorInfo, ParamKind, Slot, CATALOG};
 use crate::series::PriceField;
 
 /// The largest `limit`.
@@ -339,11 +339,27 @@ impl Checker<'_> {
                 args,
                 args_span,
             } => self.call(name, *name_span, args, *args_span, None, span),
-            ExprKind::Member {
+            ExprKind::Member { .. } => self.member_expr(e),
+            ExprKind::Offset { .. } => self.offset_expr(e),
+            ExprKind::Unary { .. } => self.unary_expr(e),
+            ExprKind::Binary { .. } => self.binary_expr(e),
+            ExprKind::Crosses { .. } => self.crosses_expr(e),
+            ExprKind::SymbolIn(symbols) => self.symbols(symbols, span),
+        }
+    }
+
+
+    #[inline(never)]
+    fn member_expr(&mut self, e: &Expr) -> Option<Node> {
+        let span = e.span;
+        let ExprKind::Member {
                 base,
                 name,
                 name_span,
-            } => {
+            } = &e.kind else {
+            return None;
+        };
+        {
                 let output = Some((name.as_str(), *name_span));
                 match &base.kind {
                     ExprKind::Call {
@@ -382,11 +398,19 @@ impl Checker<'_> {
                     }
                 }
             }
-            ExprKind::Offset {
+    }
+
+    #[inline(never)]
+    fn offset_expr(&mut self, e: &Expr) -> Option<Node> {
+        let span = e.span;
+        let ExprKind::Offset {
                 base,
                 bars,
                 bars_span,
-            } => {
+            } = &e.kind else {
+            return None;
+        };
+        {
                 let node = self.expr(base);
                 let ok = bars.fract() == 0.0 && *bars >= 0.0 && *bars <= MAX_BARS as f64;
                 if !ok {
@@ -405,7 +429,15 @@ impl Checker<'_> {
                 let node = node?;
                 Some(offset(node, *bars as usize, span))
             }
-            ExprKind::Unary { op, operand } => {
+    }
+
+    #[inline(never)]
+    fn unary_expr(&mut self, e: &Expr) -> Option<Node> {
+        let span = e.span;
+        let ExprKind::Unary { op, operand } = &e.kind else {
+            return None;
+        };
+        {
                 let inner = self.expr(operand)?;
                 match op {
                     UnaryOp::Neg => {
@@ -433,9 +465,17 @@ impl Checker<'_> {
                     }
                 }
             }
-            ExprKind::Binary {
+    }
+
+    #[inline(never)]
+    fn binary_expr(&mut self, e: &Expr) -> Option<Node> {
+        let span = e.span;
+        let ExprKind::Binary {
                 op, lhs, rhs, ..
-            } => {
+            } = &e.kind else {
+            return None;
+        };
+        {
                 let l = self.expr(lhs);
                 let r = self.expr(rhs);
                 let want = if op.is_logic() {
@@ -467,9 +507,17 @@ impl Checker<'_> {
                 };
                 Some(Self::node(kind, span))
             }
-            ExprKind::Crosses {
+    }
+
+    #[inline(never)]
+    fn crosses_expr(&mut self, e: &Expr) -> Option<Node> {
+        let span = e.span;
+        let ExprKind::Crosses {
                 above, lhs, rhs, ..
-            } => {
+            } = &e.kind else {
+            return None;
+        };
+        {
                 let s = if *above {
                     "crosses above"
                 } else {
@@ -490,8 +538,6 @@ impl Checker<'_> {
                 };
                 Some(Self::node(kind, span))
             }
-            ExprKind::SymbolIn(symbols) => self.symbols(symbols, span),
-        }
     }
 
     fn symbols(&mut self, symbols: &[(String, Span)], span: Span) -> Option<Node> {
@@ -560,6 +606,36 @@ impl Checker<'_> {
         span: Span,
     ) -> Option<Node> {
         let Some(func) = lookup(name) else {
+            self.unknown_function(name, name_span, args);
+            return None;
+        };
+        let call_span = name_span.to(args_span);
+        let output_index = self.select_output(func, name, call_span, output);
+        let node = match func {
+            Func::Builtin(Builtin::Min | Builtin::Max) => self.variadic(name, args, call_span, span),
+            Func::Builtin(Builtin::Weekly | Builtin::Monthly) => {
+                self.timeframe(func, name, name_span, args, call_span, span)
+            }
+            _ => {
+                let params = match func {
+                    Func::Indicator(info) => from_catalog(info),
+                    Func::Builtin(b) => signature(b),
+                };
+                let values = self.arguments(name, &params, args, call_span)?;
+                self.build(func, name, values, span)
+            }
+        };
+        let output = output_index?;
+        let mut node = node?;
+        if let NodeKind::Indicator { output: o, .. } = &mut node.kind {
+            *o = output;
+        }
+        Some(node)
+    }
+
+
+    #[inline(never)]
+    fn unknown_function(&mut self, name: &str, name_span: Span, args: &[Arg]) {
             let d = if let Some(field) = Field::from_name(name) {
                 self.error(
                     name_span,
@@ -583,15 +659,23 @@ impl Checker<'_> {
             for arg in args {
                 self.expr(&arg.value);
             }
-            return None;
-        };
-        let call_span = name_span.to(args_span);
+    }
+
+    /// The output index chosen by `.name`, reporting a missing or wrong one.
+    #[inline(never)]
+    fn select_output(
+        &mut self,
+        func: Func,
+        name: &str,
+        call_span: Span,
+        output: Option<(&str, Span)>,
+    ) -> Option<usize> {
         // Which output.
         let outputs: &[&str] = match func {
             Func::Indicator(info) => info.outputs,
             Func::Builtin(_) => &[],
         };
-        let output_index = match output {
+        match output {
             None if outputs.len() > 1 => {
                 let list = outputs
                     .iter()
@@ -634,27 +718,7 @@ impl Checker<'_> {
                     None
                 }
             },
-        };
-        let node = match func {
-            Func::Builtin(Builtin::Min | Builtin::Max) => self.variadic(name, args, call_span, span),
-            Func::Builtin(Builtin::Weekly | Builtin::Monthly) => {
-                self.timeframe(func, name, name_span, args, call_span, span)
-            }
-            _ => {
-                let params = match func {
-                    Func::Indicator(info) => from_catalog(info),
-                    Func::Builtin(b) => signature(b),
-                };
-                let values = self.arguments(name, &params, args, call_span)?;
-                self.build(func, name, values, span)
-            }
-        };
-        let output = output_index?;
-        let mut node = node?;
-        if let NodeKind::Indicator { output: o, .. } = &mut node.kind {
-            *o = output;
         }
-        Some(node)
     }
 
     fn timeframe(
@@ -758,13 +822,14 @@ impl Checker<'_> {
     }
 
     /// Matches arguments to parameters and checks each one; `None` after any error.
-    fn arguments(
+    /// Which argument fills which parameter; `false` after any error.
+    #[inline(never)]
+    fn match_args<'x>(
         &mut self,
         name: &str,
         params: &[Param],
-        args: &[Arg],
-        call_span: Span,
-    ) -> Option<Vec<Value>> {
+        args: &'x [Arg],
+    ) -> (Vec<Option<&'x Arg>>, bool) {
         let mut slots: Vec<Option<&Arg>> = vec![None; params.len()];
         let mut ok = true;
         let mut next_positional = 0;
@@ -837,6 +902,17 @@ impl Checker<'_> {
             }
             slots[index] = Some(arg);
         }
+        (slots, ok)
+    }
+
+    fn arguments(
+        &mut self,
+        name: &str,
+        params: &[Param],
+        args: &[Arg],
+        call_span: Span,
+    ) -> Option<Vec<Value>> {
+        let (slots, mut ok) = self.match_args(name, params, args);
         let mut values = Vec::new();
         for (param, slot) in params.iter().zip(slots) {
             match self.value(name, params, param, slot, call_span) {
@@ -848,6 +924,41 @@ impl Checker<'_> {
     }
 
     fn value(
+        &mut self,
+        name: &str,
+        params: &[Param],
+        param: &Param,
+        slot: Option<&Arg>,
+        call_span: Span,
+    ) -> Option<Value> {
+        let (Some(arg), Kind::Source | Kind::Value | Kind::Cond | Kind::Any) = (slot, param.kind)
+        else {
+            return self.literal_value(name, params, param, slot, call_span);
+        };
+        let node = self.expr(&arg.value)?;
+        match param.kind {
+            Kind::Any => Some(Value::Node(node)),
+            Kind::Cond => self.want_arg(node, Ty::Condition, name, param, arg.value.span),
+            _ => self.want_arg(node, Ty::Number, name, param, arg.value.span),
+        }
+    }
+
+    #[inline(never)]
+    fn want_arg(
+        &mut self,
+        node: Node,
+        ty: Ty,
+        name: &str,
+        param: &Param,
+        span: Span,
+    ) -> Option<Value> {
+        let what = format!("the {} of `{name}` must be {ty}", param.name);
+        self.want(node, ty, what, span).map(Value::Node)
+    }
+
+    /// A missing argument's default, or a period or real literal.
+    #[inline(never)]
+    fn literal_value(
         &mut self,
         name: &str,
         params: &[Param],
@@ -1045,4 +1156,13 @@ fn or_list(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
+}
+
+/// The catalogue's did-you-mean, skipped for words far longer than any name (it is
+/// quadratic in the word's length).
+fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if word.len() > 40 {
+        return None;
+    }
+    crate::catalog::did_you_mean(word, candidates)
 }

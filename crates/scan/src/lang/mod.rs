@@ -18,6 +18,8 @@ pub mod checked;
 mod diag;
 mod lexer;
 mod parser;
+#[cfg(test)]
+mod tests;
 
 pub use ast::Ast;
 pub use checked::{

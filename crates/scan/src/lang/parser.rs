@@ -195,10 +195,10 @@ impl<'a> Parser<'a> {
         Bail { fatal: true }
     }
 
-    fn enter(&mut self) -> P<()> {
+    /// One level deeper, for the construct opened by the token at `span`.
+    fn enter(&mut self, span: Span) -> P<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            let span = self.peek().span;
             self.depth -= 1;
             return Err(self.too_deep(span));
         }
@@ -461,50 +461,59 @@ impl<'a> Parser<'a> {
     }
 
     fn expr(&mut self, min: u8) -> P<E> {
-        let (mut lhs, mut height) = self.unary()?;
+        let mut lhs = self.unary()?;
         loop {
-            if self.is_word(0, "crosses") && min <= CMP {
-                let (expr, h) = self.crosses(lhs, height)?;
-                lhs = expr;
-                height = h;
+            let comparison = if self.is_word(0, "crosses") && min <= CMP {
+                lhs = self.crosses(lhs)?;
+                true
             } else {
-                let Some((op, prec)) = self.binary_op() else {
-                    break;
-                };
-                if prec < min {
-                    break;
+                match self.binary_op() {
+                    Some((op, prec)) if prec >= min => {
+                        lhs = self.binary(lhs, op, prec)?;
+                        prec == CMP
+                    }
+                    _ => return Ok(lhs),
                 }
-                let op_token = self.bump();
-                let (rhs, rh) = self.expr(prec + 1)?;
-                let span = lhs.span.to(rhs.span);
-                let kind = ExprKind::Binary {
-                    op,
-                    op_span: op_token.span,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                };
-                (lhs, height) = self.node(kind, span, height.max(rh) + 1)?;
-                if prec != CMP {
-                    continue;
-                }
-            }
-            if self.at_comparison() {
-                let token = self.peek().clone();
-                let found = self.describe(&token);
-                let d = self
-                    .error(token.span, format!("comparisons cannot be chained: {found} follows a comparison"))
-                    .help(format!(
-                        "compare two at a time and join them with `and`, e.g. `{} and …`",
-                        shorten(self.slice(lhs.span))
-                    ));
-                self.report(d);
-                return Err(Bail { fatal: false });
+            };
+            if comparison && self.at_comparison() {
+                return Err(self.chained(lhs.0.span));
             }
         }
-        Ok((lhs, height))
     }
 
-    fn crosses(&mut self, lhs: Expr, height: usize) -> P<E> {
+    #[inline(never)]
+    fn binary(&mut self, (lhs, height): E, op: BinOp, prec: u8) -> P<E> {
+        let op_token = self.bump();
+        let (rhs, rh) = self.expr(prec + 1)?;
+        let span = lhs.span.to(rhs.span);
+        let kind = ExprKind::Binary {
+            op,
+            op_span: op_token.span,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        };
+        self.node(kind, span, height.max(rh) + 1)
+    }
+
+    #[inline(never)]
+    fn chained(&mut self, lhs: Span) -> Bail {
+        let token = self.peek().clone();
+        let found = self.describe(&token);
+        let d = self
+            .error(
+                token.span,
+                format!("comparisons cannot be chained: {found} follows a comparison"),
+            )
+            .help(format!(
+                "compare two at a time and join them with `and`, e.g. `{} and …`",
+                shorten(self.slice(lhs))
+            ));
+        self.report(d);
+        Bail { fatal: false }
+    }
+
+    #[inline(never)]
+    fn crosses(&mut self, (lhs, height): E) -> P<E> {
         let keyword = self.bump();
         let above = if self.is_word(0, "above") {
             true
@@ -537,56 +546,58 @@ impl<'a> Parser<'a> {
 
     /// Prefix `-` and `not`, then a primary with its postfix `[n]` and `.name`.
     fn unary(&mut self) -> P<E> {
-        let token = self.peek().clone();
-        let op = if token.tok == Tok::Minus {
-            Some((UnaryOp::Neg, MUL + 1))
-        } else if self.is_word(0, "not") {
-            Some((UnaryOp::Not, CMP))
+        let prefix = self.peek().tok == Tok::Minus || self.is_word(0, "not");
+        let mut expr = if prefix {
+            self.prefix()?
         } else {
-            None
+            self.primary()?
         };
-        if let Some((op, operand_min)) = op {
-            self.bump();
-            self.enter()?;
-            let operand = if op == UnaryOp::Neg {
-                self.unary()
-            } else {
-                self.expr(operand_min)
-            };
-            self.leave();
-            let (operand, h) = operand?;
-            let span = token.span.to(operand.span);
-            let kind = ExprKind::Unary {
-                op,
-                operand: Box::new(operand),
-            };
-            return self.node(kind, span, h + 1);
-        }
-        let (mut expr, mut height) = self.primary()?;
         loop {
-            match self.peek().tok {
-                Tok::LBracket => (expr, height) = self.offset(expr, height)?,
-                Tok::Dot => {
-                    self.bump();
-                    let name = self.peek().clone();
-                    if name.tok != Tok::Ident || self.is_keyword(&name) {
-                        return Err(self.expected("an output name", " after `.`"));
-                    }
-                    self.bump();
-                    let span = expr.span.to(name.span);
-                    let kind = ExprKind::Member {
-                        base: Box::new(expr),
-                        name: self.slice(name.span).to_ascii_lowercase(),
-                        name_span: name.span,
-                    };
-                    (expr, height) = self.node(kind, span, height + 1)?;
-                }
-                _ => return Ok((expr, height)),
+            expr = match self.peek().tok {
+                Tok::LBracket => self.offset(expr)?,
+                Tok::Dot => self.member(expr)?,
+                _ => return Ok(expr),
             }
         }
     }
 
-    fn offset(&mut self, base: Expr, height: usize) -> P<E> {
+    /// `-x` or `not x`.
+    #[inline(never)]
+    fn prefix(&mut self) -> P<E> {
+        let token = self.bump();
+        let neg = token.tok == Tok::Minus;
+        self.enter(token.span)?;
+        let operand = if neg { self.unary() } else { self.expr(CMP) };
+        self.leave();
+        let (operand, h) = operand?;
+        let span = token.span.to(operand.span);
+        let op = if neg { UnaryOp::Neg } else { UnaryOp::Not };
+        let kind = ExprKind::Unary {
+            op,
+            operand: Box::new(operand),
+        };
+        self.node(kind, span, h + 1)
+    }
+
+    #[inline(never)]
+    fn member(&mut self, (base, height): E) -> P<E> {
+        self.bump();
+        let name = self.peek().clone();
+        if name.tok != Tok::Ident || self.is_keyword(&name) {
+            return Err(self.expected("an output name", " after `.`"));
+        }
+        self.bump();
+        let span = base.span.to(name.span);
+        let kind = ExprKind::Member {
+            base: Box::new(base),
+            name: self.slice(name.span).to_ascii_lowercase(),
+            name_span: name.span,
+        };
+        self.node(kind, span, height + 1)
+    }
+
+    #[inline(never)]
+    fn offset(&mut self, (base, height): E) -> P<E> {
         self.bump();
         let start = self.peek().span.start;
         let negative = self.peek().tok == Tok::Minus;
@@ -616,84 +627,82 @@ impl<'a> Parser<'a> {
         match token.tok {
             Tok::Number(n) => {
                 self.bump();
-                Ok((
-                    Expr {
-                        kind: ExprKind::Number(n),
-                        span: token.span,
-                    },
-                    1,
-                ))
+                Ok(leaf(ExprKind::Number(n), token.span))
             }
-            Tok::Str => {
-                self.bump();
-                let d = self
-                    .error(
-                        token.span,
-                        "a string can only appear in a symbol list: `symbol in (\"AAPL\", …)`",
-                    );
-                self.report(d);
-                Ok((
-                    Expr {
-                        kind: ExprKind::Error,
-                        span: token.span,
-                    },
-                    1,
-                ))
-            }
-            Tok::LParen => {
-                self.bump();
-                self.enter()?;
-                let inner = self.expr(0);
-                self.leave();
-                let (mut inner, height) = inner?;
-                if self.peek().tok != Tok::RParen {
-                    let (line, column) = {
-                        let d = Diagnostic::new(self.text, token.span, "");
-                        (d.line, d.column)
-                    };
-                    let what = "`)`";
-                    let next = self.peek().clone();
-                    let found = self.describe(&next);
-                    let d = self
-                        .error(
-                            next.span,
-                            format!("expected `)` to close the `(` at {line}:{column}, found {found}"),
-                        )
-                        .expected(what);
-                    self.report(d);
-                    return Err(Bail { fatal: false });
-                }
-                let close = self.bump();
-                inner.span = token.span.to(close.span);
-                Ok((inner, height))
-            }
-            Tok::Ident if !self.is_keyword(&token) => {
-                self.bump();
-                let name = self.slice(token.span).to_ascii_lowercase();
-                if name == "symbol" && self.is_word(0, "in") {
-                    return self.symbol_list(token.span);
-                }
-                if self.peek().tok == Tok::LParen {
-                    return self.call(name, token.span);
-                }
-                Ok((
-                    Expr {
-                        kind: ExprKind::Name(name),
-                        span: token.span,
-                    },
-                    1,
-                ))
-            }
-            _ => {
-                let context = self.after_prev();
-                Err(self.expected("an expression", &context))
-            }
+            Tok::Str => Ok(self.stray_string()),
+            Tok::LParen => self.parenthesised(),
+            Tok::Ident if !self.is_keyword(&token) => self.name(),
+            _ => Err(self.no_expression()),
         }
     }
 
+    #[inline(never)]
+    fn no_expression(&mut self) -> Bail {
+        let context = self.after_prev();
+        self.expected("an expression", &context)
+    }
+
+    #[inline(never)]
+    fn stray_string(&mut self) -> E {
+        let token = self.bump();
+        let d = self.error(
+            token.span,
+            "a string can only appear in a symbol list: `symbol in (\"AAPL\", …)`",
+        );
+        self.report(d);
+        leaf(ExprKind::Error, token.span)
+    }
+
+    #[inline(never)]
+    fn parenthesised(&mut self) -> P<E> {
+        let open = self.bump();
+        self.enter(open.span)?;
+        let inner = self.expr(0);
+        self.leave();
+        let (mut inner, height) = inner?;
+        if self.peek().tok != Tok::RParen {
+            return Err(self.unclosed(open.span));
+        }
+        let close = self.bump();
+        inner.span = open.span.to(close.span);
+        Ok((inner, height))
+    }
+
+    #[inline(never)]
+    fn unclosed(&mut self, open: Span) -> Bail {
+        let at = Diagnostic::new(self.text, open, "");
+        let next = self.peek().clone();
+        let found = self.describe(&next);
+        let d = self
+            .error(
+                next.span,
+                format!(
+                    "expected `)` to close the `(` at {}:{}, found {found}",
+                    at.line, at.column
+                ),
+            )
+            .expected("`)`");
+        self.report(d);
+        Bail { fatal: false }
+    }
+
+    #[inline(never)]
+    fn name(&mut self) -> P<E> {
+        let token = self.bump();
+        let name = self.slice(token.span).to_ascii_lowercase();
+        if name == "symbol" && self.is_word(0, "in") {
+            return self.symbol_list(token.span);
+        }
+        if self.peek().tok == Tok::LParen {
+            return self.call(name, token.span);
+        }
+        Ok(leaf(ExprKind::Name(name), token.span))
+    }
+
+    #[inline(never)]
     fn call(&mut self, name: String, name_span: Span) -> P<E> {
         let open = self.bump();
-        self.enter()?;
+        self.enter(open.span)?;
         let result = self.arguments(&name);
         self.leave();
         let (args, close, failed, height) = result?;
@@ -751,26 +760,36 @@ impl<'a> Parser<'a> {
                     return Ok((args, token.span, failed, height));
                 }
                 _ => {
-                    let found = self.describe(&token);
-                    let d = self
-                        .error(
-                            token.span,
-                            format!("expected `,` or `)` in the arguments of `{name}`, found {found}"),
-                        )
-                        .expected("`,` or `)`");
-                    self.report(d);
                     failed = true;
-                    if !self.skip_in_list(true) {
-                        return Err(Bail { fatal: false });
-                    }
-                    if self.peek().tok == Tok::Comma {
-                        self.bump();
-                    } else {
-                        let close = self.bump();
-                        return Ok((args, close.span, failed, height));
+                    match self.bad_separator(name)? {
+                        Some(close) => return Ok((args, close, failed, height)),
+                        None => continue,
                     }
                 }
             }
+        }
+    }
+
+    /// After `expected `,` or `)``: skips to the next argument (`None`) or past the `)`.
+    #[inline(never)]
+    fn bad_separator(&mut self, name: &str) -> P<Option<Span>> {
+        let token = self.peek().clone();
+        let found = self.describe(&token);
+        let d = self
+            .error(
+                token.span,
+                format!("expected `,` or `)` in the arguments of `{name}`, found {found}"),
+            )
+            .expected("`,` or `)`");
+        self.report(d);
+        if !self.skip_in_list(true) {
+            return Err(Bail { fatal: false });
+        }
+        if self.peek().tok == Tok::Comma {
+            self.bump();
+            Ok(None)
+        } else {
+            Ok(Some(self.bump().span))
         }
     }
 
@@ -839,4 +858,8 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+fn leaf(kind: ExprKind, span: Span) -> E {
+    (Expr { kind, span }, 1)
 }
