@@ -55,10 +55,10 @@ pub(crate) fn check(ast: &Ast) -> Result<CheckedScan, Vec<Diagnostic>> {
     });
     let mut show = Vec::new();
     if let Some(clause) = &ast.show {
-        let mut names: Vec<String> = Vec::new();
+        let mut names = std::collections::HashSet::new();
         for item in &clause.items {
             let lower = item.name.to_ascii_lowercase();
-            if names.contains(&lower) {
+            if !names.insert(lower) {
                 c.report(
                     Diagnostic::new(
                         c.text,
@@ -68,7 +68,6 @@ pub(crate) fn check(ast: &Ast) -> Result<CheckedScan, Vec<Diagnostic>> {
                     .help("give each shown column its own name after `as`"),
                 );
             }
-            names.push(lower);
             if let Some(node) = c.expr(&item.expr) {
                 show.push(ShowColumn {
                     name: item.name.clone(),
@@ -88,6 +87,7 @@ pub(crate) fn check(ast: &Ast) -> Result<CheckedScan, Vec<Diagnostic>> {
     let mut diags = c.diags;
     diags.sort_by_key(|d| d.span.start);
     diags.truncate(MAX_DIAGNOSTICS);
+    super::diag::locate(c.text, &mut diags);
     Err(diags)
 }
 

@@ -23,16 +23,17 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic at `span` of `text`; the span is clamped into the text and onto char
-    /// boundaries so that rendering never fails.
+    /// boundaries so that rendering never fails. Line and column are filled in by
+    /// [`locate`] once the diagnostics are sorted and capped, so that making many of them
+    /// stays linear in the text.
     pub(crate) fn new(text: &str, span: Span, message: impl Into<String>) -> Self {
         let start = floor_boundary(text, span.start.min(text.len()));
         let end = floor_boundary(text, span.end.clamp(start, text.len()));
-        let (line, column) = line_column(text, start);
         Diagnostic {
             message: message.into(),
             span: start..end,
-            line,
-            column,
+            line: 0,
+            column: 0,
             expected: None,
             help: None,
         }
@@ -124,6 +125,13 @@ pub fn render_all(diagnostics: &[Diagnostic], source: &str) -> String {
         .join("\n")
 }
 
+/// Fills in line and column of every diagnostic.
+pub(crate) fn locate(text: &str, diagnostics: &mut [Diagnostic]) {
+    for d in diagnostics {
+        (d.line, d.column) = line_column(text, d.span.start);
+    }
+}
+
 fn floor_boundary(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
         at -= 1;
@@ -131,7 +139,7 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
-fn line_column(text: &str, at: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, at: usize) -> (usize, usize) {
     let before = &text[..at];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -145,8 +153,10 @@ mod tests {
     #[test]
     fn renders_like_rustc() {
         let text = "rsi(14) < 30\nand clsoe > 5";
-        let d = Diagnostic::new(text, Span::new(17, 22), "unknown name `clsoe`")
-            .help("did you mean `close`?");
+        let mut d = [Diagnostic::new(text, Span::new(17, 22), "unknown name `clsoe`")
+            .help("did you mean `close`?")];
+        locate(text, &mut d);
+        let [d] = d;
         assert_eq!((d.line, d.column), (2, 5));
         assert_eq!(
             d.render(text),
@@ -157,7 +167,9 @@ mod tests {
     #[test]
     fn expected_is_a_label_and_spans_are_clamped() {
         let text = "é and";
-        let d = Diagnostic::new(text, Span::new(1, 99), "bad").expected("an expression");
+        let mut d = [Diagnostic::new(text, Span::new(1, 99), "bad").expected("an expression")];
+        locate(text, &mut d);
+        let [d] = d;
         assert_eq!(d.span, 0..text.len());
         assert_eq!(d.column, 1);
         assert_eq!(
@@ -169,7 +181,9 @@ mod tests {
     #[test]
     fn wide_line_numbers_widen_the_gutter() {
         let text = format!("{}x", "\n".repeat(11));
-        let d = Diagnostic::new(&text, Span::new(11, 12), "bad");
+        let mut d = [Diagnostic::new(&text, Span::new(11, 12), "bad")];
+        locate(&text, &mut d);
+        let [d] = d;
         assert_eq!(
             d.render(&text),
             "error: bad\n  --> scan:12:1\n   |\n12 | x\n   | ^\n"

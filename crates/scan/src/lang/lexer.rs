@@ -290,8 +290,14 @@ fn ident_length(text: &str) -> usize {
 /// A piece of scan text short enough for a message.
 pub(crate) fn shorten(text: &str) -> String {
     const MAX: usize = 40;
+    let whole = text.len();
+    let mut cut = whole.min(4 * MAX);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let text = &text[..cut];
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= MAX {
+    if one_line.chars().count() <= MAX && cut == whole {
         one_line
     } else {
         let cut: String = one_line.chars().take(MAX - 1).collect();

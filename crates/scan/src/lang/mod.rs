@@ -83,6 +83,7 @@ pub fn compile(text: &str) -> Result<CheckedScan, Vec<Diagnostic>> {
             diags.extend(more);
             diags.sort_by_key(|d| d.span.start);
             diags.truncate(MAX_DIAGNOSTICS);
+            diag::locate(text, &mut diags);
         }
     }
     Err(diags)

@@ -71,6 +71,7 @@ pub(crate) fn parse_recovering(text: &str) -> (Ast, Vec<Diagnostic>) {
             format!("too many errors; only the first {MAX_DIAGNOSTICS} are shown"),
         ));
     }
+    super::diag::locate(text, &mut diags);
     (ast, diags)
 }
 
@@ -670,16 +671,17 @@ impl<'a> Parser<'a> {
 
     #[inline(never)]
     fn unclosed(&mut self, open: Span) -> Bail {
-        let at = Diagnostic::new(self.text, open, "");
         let next = self.peek().clone();
+        if self.diags.len() >= MAX_DIAGNOSTICS {
+            self.overflow = true;
+            return Bail { fatal: false };
+        }
+        let (line, column) = super::diag::line_column(self.text, open.start);
         let found = self.describe(&next);
         let d = self
             .error(
                 next.span,
-                format!(
-                    "expected `)` to close the `(` at {}:{}, found {found}",
-                    at.line, at.column
-                ),
+                format!("expected `)` to close the `(` at {line}:{column}, found {found}"),
             )
             .expected("`)`");
         self.report(d);
