@@ -105,7 +105,10 @@ fn deep_but_allowed_nesting_of_every_kind_fits_a_small_stack() {
     for (i, text) in cases.into_iter().enumerate() {
         // Only the `not` case is ill-typed (`not` of a number); all must return.
         let d = on_small_stack(&format!("case {i}"), text, Duration::from_secs(2));
-        assert!(d.iter().all(|d| !d.message.contains("nested too deeply")), "{i}: {d:?}");
+        assert!(
+            d.iter().all(|d| !d.message.contains("nested too deeply")),
+            "{i}: {d:?}"
+        );
     }
 }
 
@@ -118,7 +121,11 @@ fn too_deep_nesting_of_every_kind_is_an_error() {
         format!("{}close > 1", "not ".repeat(depth)),
         format!("close{} > 1", " + 1".repeat(100 * depth)),
         format!("close{} > 1", "[1]".repeat(depth)),
-        format!("{}close{} > 1", "macd(".repeat(depth), ").signal".repeat(depth)),
+        format!(
+            "{}close{} > 1",
+            "macd(".repeat(depth),
+            ").signal".repeat(depth)
+        ),
     ];
     for (i, text) in cases.into_iter().enumerate() {
         let d = on_small_stack(&format!("case {i}"), text, Duration::from_secs(2));

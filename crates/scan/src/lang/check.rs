@@ -30,7 +30,12 @@ pub(crate) fn check(ast: &Ast) -> Result<CheckedScan, Vec<Diagnostic>> {
     });
     let rank = ast.rank.as_ref().and_then(|r| {
         let node = c.expr(&r.expr)?;
-        let node = c.want(node, Ty::Number, "`rank by` needs a number".into(), r.expr.span)?;
+        let node = c.want(
+            node,
+            Ty::Number,
+            "`rank by` needs a number".into(),
+            r.expr.span,
+        )?;
         Some(RankBy {
             node,
             descending: r.descending,
@@ -217,10 +222,9 @@ fn signature(builtin: Builtin) -> Vec<Param> {
             param("period", bars(Some(1))),
         ],
         Builtin::Abs => vec![param("value", Kind::Value)],
-        Builtin::Any | Builtin::All | Builtin::Count => vec![
-            param("condition", Kind::Cond),
-            param("period", bars(None)),
-        ],
+        Builtin::Any | Builtin::All | Builtin::Count => {
+            vec![param("condition", Kind::Cond), param("period", bars(None))]
+        }
         Builtin::Streak => vec![param("condition", Kind::Cond)],
         Builtin::Weekly | Builtin::Monthly => vec![param("expr", Kind::Any)],
         Builtin::Min | Builtin::Max => Vec::new(),
@@ -348,32 +352,32 @@ impl Checker<'_> {
         }
     }
 
-
     #[inline(never)]
     fn member_expr(&mut self, e: &Expr) -> Option<Node> {
         let span = e.span;
         let ExprKind::Member {
-                base,
-                name,
-                name_span,
-            } = &e.kind else {
+            base,
+            name,
+            name_span,
+        } = &e.kind
+        else {
             return None;
         };
         {
-                let output = Some((name.as_str(), *name_span));
-                match &base.kind {
-                    ExprKind::Call {
-                        name: f,
-                        name_span: fs,
-                        args,
-                        args_span,
-                    } => self.call(f, *fs, args, *args_span, output, span),
-                    ExprKind::Name(f) if lookup(f).is_some() => {
-                        self.call(f, base.span, &[], base.span, output, span)
-                    }
-                    ExprKind::Error => None,
-                    ExprKind::Offset { base: inner, .. } => {
-                        let d = self
+            let output = Some((name.as_str(), *name_span));
+            match &base.kind {
+                ExprKind::Call {
+                    name: f,
+                    name_span: fs,
+                    args,
+                    args_span,
+                } => self.call(f, *fs, args, *args_span, output, span),
+                ExprKind::Name(f) if lookup(f).is_some() => {
+                    self.call(f, base.span, &[], base.span, output, span)
+                }
+                ExprKind::Error => None,
+                ExprKind::Offset { base: inner, .. } => {
+                    let d = self
                             .error(
                                 *name_span,
                                 format!("select the output before the offset: `.{name}` comes after `[…]` here"),
@@ -382,53 +386,54 @@ impl Checker<'_> {
                                 "write `{}.{name}[…]`",
                                 self.snippet(inner.span)
                             ));
-                        self.report(d);
-                        None
-                    }
-                    _ => {
-                        let d = self.error(
-                            *name_span,
-                            format!(
-                                "`.{name}` selects an output of an indicator call, and `{}` is not one",
-                                self.snippet(base.span)
-                            ),
-                        );
-                        self.report(d);
-                        None
-                    }
+                    self.report(d);
+                    None
+                }
+                _ => {
+                    let d = self.error(
+                        *name_span,
+                        format!(
+                            "`.{name}` selects an output of an indicator call, and `{}` is not one",
+                            self.snippet(base.span)
+                        ),
+                    );
+                    self.report(d);
+                    None
                 }
             }
+        }
     }
 
     #[inline(never)]
     fn offset_expr(&mut self, e: &Expr) -> Option<Node> {
         let span = e.span;
         let ExprKind::Offset {
-                base,
-                bars,
-                bars_span,
-            } = &e.kind else {
+            base,
+            bars,
+            bars_span,
+        } = &e.kind
+        else {
             return None;
         };
         {
-                let node = self.expr(base);
-                let ok = bars.fract() == 0.0 && *bars >= 0.0 && *bars <= MAX_BARS as f64;
-                if !ok {
-                    let mut d = self.error(
-                        *bars_span,
-                        format!(
-                            "an offset must be a whole number of bars from 0 to {MAX_BARS}, got {bars}"
-                        ),
-                    );
-                    if *bars < 0.0 {
-                        d = d.help("offsets look back: `close[1]` is yesterday's close; future bars are not known");
-                    }
-                    self.report(d);
-                    return None;
+            let node = self.expr(base);
+            let ok = bars.fract() == 0.0 && *bars >= 0.0 && *bars <= MAX_BARS as f64;
+            if !ok {
+                let mut d = self.error(
+                    *bars_span,
+                    format!(
+                        "an offset must be a whole number of bars from 0 to {MAX_BARS}, got {bars}"
+                    ),
+                );
+                if *bars < 0.0 {
+                    d = d.help("offsets look back: `close[1]` is yesterday's close; future bars are not known");
                 }
-                let node = node?;
-                Some(offset(node, *bars as usize, span))
+                self.report(d);
+                return None;
             }
+            let node = node?;
+            Some(offset(node, *bars as usize, span))
+        }
     }
 
     #[inline(never)]
@@ -438,106 +443,168 @@ impl Checker<'_> {
             return None;
         };
         {
-                let inner = self.expr(operand)?;
-                match op {
-                    UnaryOp::Neg => {
-                        let inner = self.want(
-                            inner,
-                            Ty::Number,
-                            "unary `-` needs a number".into(),
-                            operand.span,
-                        )?;
-                        Some(match inner.kind {
-                            NodeKind::Number(Num(n)) => {
-                                Self::node(NodeKind::Number(Num::new(-n)), span)
-                            }
-                            _ => Self::node(NodeKind::Neg(Box::new(inner)), span),
-                        })
-                    }
-                    UnaryOp::Not => {
-                        let inner = self.want(
-                            inner,
-                            Ty::Condition,
-                            "`not` needs a condition".into(),
-                            operand.span,
-                        )?;
-                        Some(Self::node(NodeKind::Not(Box::new(inner)), span))
-                    }
+            let inner = self.expr(operand)?;
+            match op {
+                UnaryOp::Neg => {
+                    let inner = self.want(
+                        inner,
+                        Ty::Number,
+                        "unary `-` needs a number".into(),
+                        operand.span,
+                    )?;
+                    Some(match inner.kind {
+                        NodeKind::Number(Num(n)) => {
+                            Self::node(NodeKind::Number(Num::new(-n)), span)
+                        }
+                        _ => Self::node(NodeKind::Neg(Box::new(inner)), span),
+                    })
+                }
+                UnaryOp::Not => {
+                    let inner = self.want(
+                        inner,
+                        Ty::Condition,
+                        "`not` needs a condition".into(),
+                        operand.span,
+                    )?;
+                    Some(Self::node(NodeKind::Not(Box::new(inner)), span))
                 }
             }
+        }
     }
 
     #[inline(never)]
     fn binary_expr(&mut self, e: &Expr) -> Option<Node> {
         let span = e.span;
-        let ExprKind::Binary {
-                op, lhs, rhs, ..
-            } = &e.kind else {
+        let ExprKind::Binary { op, lhs, rhs, .. } = &e.kind else {
             return None;
         };
         {
-                let l = self.expr(lhs);
-                let r = self.expr(rhs);
-                let want = if op.is_logic() {
-                    Ty::Condition
-                } else {
-                    Ty::Number
-                };
-                let s = op.symbol();
-                let l = l.and_then(|l| {
-                    self.want(l, want, format!("`{s}` needs {want} on its left"), lhs.span)
-                });
-                let r = r.and_then(|r| {
-                    self.want(r, want, format!("`{s}` needs {want} on its right"), rhs.span)
-                });
-                let (lhs, rhs) = (Box::new(l?), Box::new(r?));
-                let kind = match op {
-                    BinOp::Add => NodeKind::Arith { op: ArithOp::Add, lhs, rhs },
-                    BinOp::Sub => NodeKind::Arith { op: ArithOp::Sub, lhs, rhs },
-                    BinOp::Mul => NodeKind::Arith { op: ArithOp::Mul, lhs, rhs },
-                    BinOp::Div => NodeKind::Arith { op: ArithOp::Div, lhs, rhs },
-                    BinOp::Lt => NodeKind::Compare { op: CmpOp::Lt, lhs, rhs },
-                    BinOp::Le => NodeKind::Compare { op: CmpOp::Le, lhs, rhs },
-                    BinOp::Gt => NodeKind::Compare { op: CmpOp::Gt, lhs, rhs },
-                    BinOp::Ge => NodeKind::Compare { op: CmpOp::Ge, lhs, rhs },
-                    BinOp::Eq => NodeKind::Compare { op: CmpOp::Eq, lhs, rhs },
-                    BinOp::Ne => NodeKind::Compare { op: CmpOp::Ne, lhs, rhs },
-                    BinOp::And => NodeKind::Logic { op: LogicOp::And, lhs, rhs },
-                    BinOp::Or => NodeKind::Logic { op: LogicOp::Or, lhs, rhs },
-                };
-                Some(Self::node(kind, span))
-            }
+            let l = self.expr(lhs);
+            let r = self.expr(rhs);
+            let want = if op.is_logic() {
+                Ty::Condition
+            } else {
+                Ty::Number
+            };
+            let s = op.symbol();
+            let l = l.and_then(|l| {
+                self.want(l, want, format!("`{s}` needs {want} on its left"), lhs.span)
+            });
+            let r = r.and_then(|r| {
+                self.want(
+                    r,
+                    want,
+                    format!("`{s}` needs {want} on its right"),
+                    rhs.span,
+                )
+            });
+            let (lhs, rhs) = (Box::new(l?), Box::new(r?));
+            let kind = match op {
+                BinOp::Add => NodeKind::Arith {
+                    op: ArithOp::Add,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Sub => NodeKind::Arith {
+                    op: ArithOp::Sub,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Mul => NodeKind::Arith {
+                    op: ArithOp::Mul,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Div => NodeKind::Arith {
+                    op: ArithOp::Div,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Lt => NodeKind::Compare {
+                    op: CmpOp::Lt,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Le => NodeKind::Compare {
+                    op: CmpOp::Le,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Gt => NodeKind::Compare {
+                    op: CmpOp::Gt,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Ge => NodeKind::Compare {
+                    op: CmpOp::Ge,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Eq => NodeKind::Compare {
+                    op: CmpOp::Eq,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Ne => NodeKind::Compare {
+                    op: CmpOp::Ne,
+                    lhs,
+                    rhs,
+                },
+                BinOp::And => NodeKind::Logic {
+                    op: LogicOp::And,
+                    lhs,
+                    rhs,
+                },
+                BinOp::Or => NodeKind::Logic {
+                    op: LogicOp::Or,
+                    lhs,
+                    rhs,
+                },
+            };
+            Some(Self::node(kind, span))
+        }
     }
 
     #[inline(never)]
     fn crosses_expr(&mut self, e: &Expr) -> Option<Node> {
         let span = e.span;
         let ExprKind::Crosses {
-                above, lhs, rhs, ..
-            } = &e.kind else {
+            above, lhs, rhs, ..
+        } = &e.kind
+        else {
             return None;
         };
         {
-                let s = if *above {
-                    "crosses above"
-                } else {
-                    "crosses below"
-                };
-                let l = self.expr(lhs);
-                let r = self.expr(rhs);
-                let l = l.and_then(|l| {
-                    self.want(l, Ty::Number, format!("`{s}` needs a number on its left"), lhs.span)
-                });
-                let r = r.and_then(|r| {
-                    self.want(r, Ty::Number, format!("`{s}` needs a number on its right"), rhs.span)
-                });
-                let kind = NodeKind::Crosses {
-                    above: *above,
-                    lhs: Box::new(l?),
-                    rhs: Box::new(r?),
-                };
-                Some(Self::node(kind, span))
-            }
+            let s = if *above {
+                "crosses above"
+            } else {
+                "crosses below"
+            };
+            let l = self.expr(lhs);
+            let r = self.expr(rhs);
+            let l = l.and_then(|l| {
+                self.want(
+                    l,
+                    Ty::Number,
+                    format!("`{s}` needs a number on its left"),
+                    lhs.span,
+                )
+            });
+            let r = r.and_then(|r| {
+                self.want(
+                    r,
+                    Ty::Number,
+                    format!("`{s}` needs a number on its right"),
+                    rhs.span,
+                )
+            });
+            let kind = NodeKind::Crosses {
+                above: *above,
+                lhs: Box::new(l?),
+                rhs: Box::new(r?),
+            };
+            Some(Self::node(kind, span))
+        }
     }
 
     fn symbols(&mut self, symbols: &[(String, Span)], span: Span) -> Option<Node> {
@@ -560,7 +627,9 @@ impl Checker<'_> {
             if !valid {
                 let d = self
                     .error(*span, format!("\"{}\" is not a symbol", shorten(text)))
-                    .help("symbols are letters, digits and `.-^=_/`, such as \"AAPL\" or \"BRK.B\"");
+                    .help(
+                        "symbols are letters, digits and `.-^=_/`, such as \"AAPL\" or \"BRK.B\"",
+                    );
                 self.report(d);
                 ok = false;
             }
@@ -573,8 +642,10 @@ impl Checker<'_> {
 
     fn unknown_name(&mut self, name: &str, span: Span) {
         if name == "symbol" {
-            let d = self
-                .error(span, "`symbol` can only be used as `symbol in (\"AAPL\", …)`");
+            let d = self.error(
+                span,
+                "`symbol` can only be used as `symbol in (\"AAPL\", …)`",
+            );
             self.report(d);
             return;
         }
@@ -612,7 +683,9 @@ impl Checker<'_> {
         let call_span = name_span.to(args_span);
         let output_index = self.select_output(func, name, call_span, output);
         let node = match func {
-            Func::Builtin(Builtin::Min | Builtin::Max) => self.variadic(name, args, call_span, span),
+            Func::Builtin(Builtin::Min | Builtin::Max) => {
+                self.variadic(name, args, call_span, span)
+            }
             Func::Builtin(Builtin::Weekly | Builtin::Monthly) => {
                 self.timeframe(func, name, name_span, args, call_span, span)
             }
@@ -633,32 +706,29 @@ impl Checker<'_> {
         Some(node)
     }
 
-
     #[inline(never)]
     fn unknown_function(&mut self, name: &str, name_span: Span, args: &[Arg]) {
-            let d = if let Some(field) = Field::from_name(name) {
-                self.error(
-                    name_span,
-                    format!("`{}` is a price field, not a function", field.name()),
-                )
-                .help(format!(
-                    "for its value n bars ago write `{}[n]`",
-                    field.name()
-                ))
-            } else {
-                let help = did_you_mean(name, function_names())
-                    .map(|g| format!("did you mean `{g}`?"))
-                    .unwrap_or_else(|| {
-                        "see docs/scan-language.md for the list of functions".into()
-                    });
-                self.error(name_span, format!("unknown function `{}`", shorten(name)))
-                    .help(help)
-            };
-            self.report(d);
-            // Still check the arguments, for their own errors.
-            for arg in args {
-                self.expr(&arg.value);
-            }
+        let d = if let Some(field) = Field::from_name(name) {
+            self.error(
+                name_span,
+                format!("`{}` is a price field, not a function", field.name()),
+            )
+            .help(format!(
+                "for its value n bars ago write `{}[n]`",
+                field.name()
+            ))
+        } else {
+            let help = did_you_mean(name, function_names())
+                .map(|g| format!("did you mean `{g}`?"))
+                .unwrap_or_else(|| "see docs/scan-language.md for the list of functions".into());
+            self.error(name_span, format!("unknown function `{}`", shorten(name)))
+                .help(help)
+        };
+        self.report(d);
+        // Still check the arguments, for their own errors.
+        for arg in args {
+            self.expr(&arg.value);
+        }
     }
 
     /// The output index chosen by `.name`, reporting a missing or wrong one.
@@ -779,7 +849,10 @@ impl Checker<'_> {
         for arg in args {
             if let Some((n, n_span)) = &arg.name {
                 let d = self
-                    .error(*n_span, format!("{name} takes no named arguments, got `{n}`"))
+                    .error(
+                        *n_span,
+                        format!("{name} takes no named arguments, got `{n}`"),
+                    )
                     .help(usage(name, &[]));
                 self.report(d);
                 ok = false;
@@ -836,7 +909,11 @@ impl Checker<'_> {
         for arg in args {
             let index = match &arg.name {
                 Some((given, given_span)) => {
-                    let wanted = if given == "src" { "source" } else { given.as_str() };
+                    let wanted = if given == "src" {
+                        "source"
+                    } else {
+                        given.as_str()
+                    };
                     if name == "bbands" && wanted == "dev" {
                         // `dev` sets both bands, as in the catalogue.
                         for i in [2, 3] {
@@ -978,7 +1055,11 @@ impl Checker<'_> {
                 Kind::Real { default, .. } => Some(Value::Real(default)),
                 _ => {
                     let example = match param.kind {
-                        Kind::Period { .. } if params.len() == 2 && params[0].kind == Kind::Source => format!("{name}(close, 20)"),
+                        Kind::Period { .. }
+                            if params.len() == 2 && params[0].kind == Kind::Source =>
+                        {
+                            format!("{name}(close, 20)")
+                        }
                         Kind::Period { .. } => format!("{name}(close > open, 5)"),
                         Kind::Cond => format!("{name}(close > open)"),
                         _ => format!("{name}(close)"),
@@ -1013,7 +1094,10 @@ impl Checker<'_> {
                     }
                     Some(n) => {
                         let d = self
-                            .error(e.span, format!("{name} {} must be {range}, got {n}", param.name))
+                            .error(
+                                e.span,
+                                format!("{name} {} must be {range}, got {n}", param.name),
+                            )
                             .help(usage(name, params));
                         self.report(d);
                         None
@@ -1040,11 +1124,16 @@ impl Checker<'_> {
                 }
             }
             Kind::Real { min, max, .. } => match literal(e) {
-                Some(n) if n >= min && n <= max => Some(Value::Real(if n == 0.0 { 0.0 } else { n })),
+                Some(n) if n >= min && n <= max => {
+                    Some(Value::Real(if n == 0.0 { 0.0 } else { n }))
+                }
                 Some(n) => {
                     let d = self.error(
                         e.span,
-                        format!("{name} {} must be from {min:e} to {max:e}, got {n}", param.name),
+                        format!(
+                            "{name} {} must be from {min:e} to {max:e}, got {n}",
+                            param.name
+                        ),
                     );
                     self.report(d);
                     None
@@ -1087,12 +1176,30 @@ impl Checker<'_> {
                 let bars = values.next().map(|v| period(&v)).unwrap_or(1);
                 let first = Box::new(first);
                 let kind = match b {
-                    Builtin::Change => NodeKind::Change { source: first, bars },
-                    Builtin::PctChange => NodeKind::PctChange { source: first, bars },
+                    Builtin::Change => NodeKind::Change {
+                        source: first,
+                        bars,
+                    },
+                    Builtin::PctChange => NodeKind::PctChange {
+                        source: first,
+                        bars,
+                    },
                     Builtin::Abs => NodeKind::Abs(first),
-                    Builtin::Any => NodeKind::Window { kind: WindowKind::Any, cond: first, bars },
-                    Builtin::All => NodeKind::Window { kind: WindowKind::All, cond: first, bars },
-                    Builtin::Count => NodeKind::Window { kind: WindowKind::Count, cond: first, bars },
+                    Builtin::Any => NodeKind::Window {
+                        kind: WindowKind::Any,
+                        cond: first,
+                        bars,
+                    },
+                    Builtin::All => NodeKind::Window {
+                        kind: WindowKind::All,
+                        cond: first,
+                        bars,
+                    },
+                    Builtin::Count => NodeKind::Window {
+                        kind: WindowKind::Count,
+                        cond: first,
+                        bars,
+                    },
                     Builtin::Streak => NodeKind::Streak(first),
                     _ => {
                         debug_assert!(false, "{name} is built elsewhere");
@@ -1134,15 +1241,24 @@ impl Checker<'_> {
 /// `x[n]`, folded: `x[0]` is `x`, `x[a][b]` is `x[a + b]`.
 fn offset(node: Node, bars: usize, span: Span) -> Node {
     if bars == 0 {
-        return Node { kind: node.kind, span };
+        return Node {
+            kind: node.kind,
+            span,
+        };
     }
     let kind = match node.kind {
-        NodeKind::Offset { node: inner, bars: b } => NodeKind::Offset {
+        NodeKind::Offset {
+            node: inner,
+            bars: b,
+        } => NodeKind::Offset {
             node: inner,
             bars: b + bars,
         },
         kind => NodeKind::Offset {
-            node: Box::new(Node { kind, span: node.span }),
+            node: Box::new(Node {
+                kind,
+                span: node.span,
+            }),
             bars,
         },
     };

@@ -153,8 +153,10 @@ mod tests {
     #[test]
     fn renders_like_rustc() {
         let text = "rsi(14) < 30\nand clsoe > 5";
-        let mut d = [Diagnostic::new(text, Span::new(17, 22), "unknown name `clsoe`")
-            .help("did you mean `close`?")];
+        let mut d = [
+            Diagnostic::new(text, Span::new(17, 22), "unknown name `clsoe`")
+                .help("did you mean `close`?"),
+        ];
         locate(text, &mut d);
         let [d] = d;
         assert_eq!((d.line, d.column), (2, 5));

@@ -255,11 +255,17 @@ impl<'a> Lexer<'a> {
                     "did you mean `{}B` (billion)?",
                     &self.text[start..numeral_end]
                 )),
-                _ => Some("numbers may end in `k` (thousand), `M` (million) or `B` (billion)".into()),
+                _ => {
+                    Some("numbers may end in `k` (thousand), `M` (million) or `B` (billion)".into())
+                }
             };
             diags.push(
-                Diagnostic::new(self.text, span, format!("`{}` is not a number", shorten(word)))
-                    .maybe_help(help),
+                Diagnostic::new(
+                    self.text,
+                    span,
+                    format!("`{}` is not a number", shorten(word)),
+                )
+                .maybe_help(help),
             );
             return Tok::Number(0.0);
         }
@@ -335,7 +341,10 @@ mod tests {
         let (toks, diags) = lex("2m 14x 1e999");
         assert_eq!(toks.len(), 3);
         assert_eq!(diags[0].message, "`2m` is not a number");
-        assert_eq!(diags[0].help.as_deref(), Some("did you mean `2M` (million)?"));
+        assert_eq!(
+            diags[0].help.as_deref(),
+            Some("did you mean `2M` (million)?")
+        );
         assert_eq!(diags[1].message, "`14x` is not a number");
         assert_eq!(diags[2].message, "`1e999` is too large");
     }

@@ -13,8 +13,8 @@ use std::collections::VecDeque;
 
 /// Words that cannot name anything.
 pub(crate) const KEYWORDS: &[&str] = &[
-    "and", "or", "not", "crosses", "above", "below", "in", "rank", "by", "asc", "desc",
-    "limit", "show", "as",
+    "and", "or", "not", "crosses", "above", "below", "in", "rank", "by", "asc", "desc", "limit",
+    "show", "as",
 ];
 const CLAUSES: &[&str] = &["rank", "limit", "show"];
 
@@ -179,7 +179,10 @@ impl<'a> Parser<'a> {
         let token = self.peek().clone();
         let found = self.describe(&token);
         let d = self
-            .error(token.span, format!("expected {what}{context}, found {found}"))
+            .error(
+                token.span,
+                format!("expected {what}{context}, found {found}"),
+            )
             .expected(what);
         self.report(d);
         Bail { fatal: false }
@@ -611,7 +614,10 @@ impl<'a> Parser<'a> {
         };
         self.bump();
         if self.peek().tok != Tok::RBracket {
-            return Err(self.expected("`]`", &format!(" after `{}`", shorten(self.slice(token.span)))));
+            return Err(self.expected(
+                "`]`",
+                &format!(" after `{}`", shorten(self.slice(token.span))),
+            ));
         }
         let close = self.bump();
         let span = base.span.to(close.span);
@@ -833,7 +839,10 @@ impl<'a> Parser<'a> {
                 Tok::Ident => {
                     let word = self.slice(token.span).to_string();
                     let d = self
-                        .error(token.span, format!("expected a symbol in quotes, found `{}`", shorten(&word)))
+                        .error(
+                            token.span,
+                            format!("expected a symbol in quotes, found `{}`", shorten(&word)),
+                        )
                         .expected("a symbol in quotes")
                         .help(format!("write \"{}\"", shorten(&word.to_ascii_uppercase())));
                     self.report(d);

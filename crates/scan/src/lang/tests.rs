@@ -22,7 +22,10 @@ fn sexp(node: &Node) -> String {
         } => {
             let i = indicator.0;
             let out = i.outputs()[*output];
-            let src = source.as_ref().map(|s| format!("src={}", sexp(s))).unwrap_or_default();
+            let src = source
+                .as_ref()
+                .map(|s| format!("src={}", sexp(s)))
+                .unwrap_or_default();
             format!("{}{src}.{out}", format!("{i:?}").replace(' ', ""))
         }
         NodeKind::Neg(n) => list("neg", &[n]),
@@ -105,10 +108,7 @@ fn logic_precedence() {
         cond("(close > 1 or open > 2) and not not high > 3"),
         "(And (Or (Gt close 1) (Gt open 2)) (not (not (Gt high 3))))"
     );
-    assert_eq!(
-        cond("close + 1 >= open * 2"),
-        "(Ge (+ close 1) (* open 2))"
-    );
+    assert_eq!(cond("close + 1 >= open * 2"), "(Ge (+ close 1) (* open 2))");
     assert_eq!(
         cond("close crosses above sma(20) + 1"),
         "(xabove close (+ Sma{source:Close,period:20}.sma 1))"
@@ -138,12 +138,17 @@ fn numbers_suffixes_comments_and_lines() {
     assert_eq!(cond("volume > 1e3"), "(Gt volume 1000)");
     let text = "# a comment line\nclose > open   # trailing\n\n  and\n\tvolume > 1M # end";
     assert_eq!(cond(text), "(And (Gt close open) (Gt volume 1000000))");
-    assert_eq!(cond("CLOSE > Open AND Volume > 1"), "(And (Gt close open) (Gt volume 1))");
+    assert_eq!(
+        cond("CLOSE > Open AND Volume > 1"),
+        "(And (Gt close open) (Gt volume 1))"
+    );
 }
 
 #[test]
 fn fields_and_derived_fields() {
-    for f in ["open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4"] {
+    for f in [
+        "open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4",
+    ] {
         assert_eq!(show(f), f);
     }
 }
@@ -153,7 +158,10 @@ fn indicators_take_sources_defaults_and_named_arguments() {
     assert_eq!(show("sma(200)"), "Sma{source:Close,period:200}.sma");
     assert_eq!(show("sma(close, 200)"), show("sma(200)"));
     assert_eq!(show("sma(volume, 20)"), "Sma{source:Volume,period:20}.sma");
-    assert_eq!(show("sma(src: high, period: 5)"), "Sma{source:High,period:5}.sma");
+    assert_eq!(
+        show("sma(src: high, period: 5)"),
+        "Sma{source:High,period:5}.sma"
+    );
     assert_eq!(show("rsi"), "Rsi{source:Close,period:14}.rsi");
     assert_eq!(show("rsi()"), show("rsi"));
     assert_eq!(
@@ -173,14 +181,26 @@ fn indicators_take_sources_defaults_and_named_arguments() {
         show("bbands(20, 2, -1).lower"),
         "Bbands{source:Close,period:20,up:2.0,down:-1.0}.lower"
     );
-    assert_eq!(show("macd().signal"), "Macd{source:Close,fast:12,slow:26,signal:9}.signal");
-    assert_eq!(show("macd(signal: 5).hist"), "Macd{source:Close,fast:12,slow:26,signal:5}.hist");
-    assert_eq!(show("stoch().slowk"), "Stoch{fastk:14,slowk:3,slowd:3}.slowk");
+    assert_eq!(
+        show("macd().signal"),
+        "Macd{source:Close,fast:12,slow:26,signal:9}.signal"
+    );
+    assert_eq!(
+        show("macd(signal: 5).hist"),
+        "Macd{source:Close,fast:12,slow:26,signal:5}.hist"
+    );
+    assert_eq!(
+        show("stoch().slowk"),
+        "Stoch{fastk:14,slowk:3,slowd:3}.slowk"
+    );
     assert_eq!(show("stochf(5, 3).fastd"), "Stochf{fastk:5,fastd:3}.fastd");
     assert_eq!(show("atr(10)"), "Atr{period:10}.atr");
     assert_eq!(show("obv"), "Obv.obv");
     assert_eq!(show("sma(200)[5]"), "Sma{source:Close,period:200}.sma[5]");
-    assert_eq!(show("macd().signal[2]"), "Macd{source:Close,fast:12,slow:26,signal:9}.signal[2]");
+    assert_eq!(
+        show("macd().signal[2]"),
+        "Macd{source:Close,fast:12,slow:26,signal:9}.signal[2]"
+    );
 }
 
 #[test]
@@ -191,10 +211,12 @@ fn every_catalogue_indicator_is_callable() {
             "min" => "lowest",
             n => n,
         };
-        let needs_period = info
-            .params
-            .iter()
-            .any(|p| matches!(p.kind, crate::catalog::ParamKind::Period { default: None, .. }));
+        let needs_period = info.params.iter().any(|p| {
+            matches!(
+                p.kind,
+                crate::catalog::ParamKind::Period { default: None, .. }
+            )
+        });
         let call = if needs_period {
             format!("{name}(20)")
         } else {
@@ -226,7 +248,10 @@ fn every_catalogue_indicator_is_callable() {
 
 #[test]
 fn built_in_functions() {
-    assert_eq!(show("highest(high, 252)"), "Max{source:High,period:252}.max");
+    assert_eq!(
+        show("highest(high, 252)"),
+        "Max{source:High,period:252}.max"
+    );
     assert_eq!(show("lowest(20)"), "Min{source:Close,period:20}.min");
     assert_eq!(show("avg(volume, 50)"), show("sma(volume, 50)"));
     assert_eq!(show("change(close)"), "(change1 close)");
@@ -239,7 +264,10 @@ fn built_in_functions() {
     assert_eq!(cond("any(close > open, 5)"), "(Any5 (Gt close open))");
     assert_eq!(cond("all(close > open, 3)"), "(All3 (Gt close open))");
     assert_eq!(show("count(close > open, 10)"), "(Count10 (Gt close open))");
-    assert_eq!(show("streak(close > close[1])"), "(streak (Gt close close[1]))");
+    assert_eq!(
+        show("streak(close > close[1])"),
+        "(streak (Gt close close[1]))"
+    );
     assert_eq!(
         cond("weekly(close) > weekly(sma(close, 10))"),
         "(Gt (Weekly close) (Weekly Sma{source:Close,period:10}.sma))"
@@ -253,7 +281,11 @@ fn built_in_functions() {
 
 #[test]
 fn types_of_nodes() {
-    let ty = |t: &str| compile(&format!("show {t} as x")).unwrap().show[0].node.ty();
+    let ty = |t: &str| {
+        compile(&format!("show {t} as x")).unwrap().show[0]
+            .node
+            .ty()
+    };
     assert_eq!(ty("close"), Ty::Number);
     assert_eq!(ty("close > open"), Ty::Condition);
     assert_eq!(ty("(close > open)[1]"), Ty::Condition);
@@ -275,9 +307,23 @@ fn clauses() {
     let names: Vec<_> = scan.show.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["c", "up"]);
     assert!(compile("rank by volume").unwrap().rank.unwrap().descending);
-    assert!(compile("rank by volume desc").unwrap().rank.unwrap().descending);
+    assert!(
+        compile("rank by volume desc")
+            .unwrap()
+            .rank
+            .unwrap()
+            .descending
+    );
     let empty = compile("  # nothing\n").unwrap();
-    assert_eq!(empty, CheckedScan { condition: None, rank: None, limit: None, show: vec![] });
+    assert_eq!(
+        empty,
+        CheckedScan {
+            condition: None,
+            rank: None,
+            limit: None,
+            show: vec![]
+        }
+    );
     assert_eq!(compile("limit 1e3").unwrap().limit, Some(1000));
 }
 
@@ -315,13 +361,18 @@ fn structurally_equal_nodes_are_equal_and_hash_equal() {
 
 #[test]
 fn indicators_equal_the_catalogue_parse() {
-    let node = compile("show bbands(volume, 10, 1.5, 2).middle as x").unwrap().show[0]
+    let node = compile("show bbands(volume, 10, 1.5, 2).middle as x")
+        .unwrap()
+        .show[0]
         .node
         .clone();
     let NodeKind::Indicator { indicator, .. } = node.kind else {
         panic!()
     };
-    assert_eq!(indicator.0, Indicator::parse("bbands(volume, 10, 1.5, 2)").unwrap());
+    assert_eq!(
+        indicator.0,
+        Indicator::parse("bbands(volume, 10, 1.5, 2)").unwrap()
+    );
     assert_eq!(
         Indicator::parse("sma(high, 3)").unwrap(),
         Indicator::Sma {
@@ -341,7 +392,10 @@ fn type_errors() {
         messages("close > open or volume"),
         ["`or` needs a condition on its right, found a number: `volume`"]
     );
-    assert_eq!(messages("not close"), ["`not` needs a condition, found a number: `close`"]);
+    assert_eq!(
+        messages("not close"),
+        ["`not` needs a condition, found a number: `close`"]
+    );
     assert_eq!(
         messages("(close > open) + 1 > 2"),
         ["`+` needs a number on its left, found a condition: `(close > open)`"]
@@ -407,7 +461,10 @@ fn argument_errors() {
         messages("bbands(20, up: close).upper > 1"),
         ["bbands up must be a number literal, found `close`"]
     );
-    assert_eq!(messages("max(close) > 1"), ["max needs at least two numbers, got 1"]);
+    assert_eq!(
+        messages("max(close) > 1"),
+        ["max needs at least two numbers, got 1"]
+    );
     assert_eq!(
         messages("max(a: close, open) > 1"),
         ["max takes no named arguments, got `a`"]
@@ -425,7 +482,10 @@ fn output_errors() {
         ["macd has several outputs: pick one with `.macd`, `.signal` or `.hist`"]
     );
     assert_eq!(messages("macd().sgnal > 1"), ["macd has no output `sgnal`"]);
-    assert_eq!(messages("rsi(14).rsi > 1"), ["rsi has a single output; remove `.rsi`"]);
+    assert_eq!(
+        messages("rsi(14).rsi > 1"),
+        ["rsi has a single output; remove `.rsi`"]
+    );
     assert_eq!(
         messages("close.upper > 1"),
         ["`.upper` selects an output of an indicator call, and `close` is not one"]
@@ -467,7 +527,10 @@ fn other_checks() {
         messages("weekly(sma(monthly(close), 3)) > 1"),
         ["timeframes cannot be nested: `monthly` inside `weekly`"]
     );
-    assert_eq!(messages("symbol in ()"), ["`symbol in` needs at least one symbol"]);
+    assert_eq!(
+        messages("symbol in ()"),
+        ["`symbol in` needs at least one symbol"]
+    );
     assert_eq!(messages("symbol in (\"A B\")"), ["\"A B\" is not a symbol"]);
     assert_eq!(
         messages("close[10001] > 1"),
@@ -522,7 +585,8 @@ fn syntax_errors() {
 
 #[test]
 fn recovers_at_commas_and_clauses() {
-    let got = messages("sma(close, ) > 1 and rsi(14 15) < 3 and ema(close, 3) > ) rank by clsoe limit 0");
+    let got =
+        messages("sma(close, ) > 1 and rsi(14 15) < 3 and ema(close, 3) > ) rank by clsoe limit 0");
     assert_eq!(
         got,
         [
@@ -540,7 +604,11 @@ fn too_many_errors_are_capped() {
     let text = "€ ".repeat(1000);
     let errors = compile(&text).unwrap_err();
     assert_eq!(errors.len(), MAX_DIAGNOSTICS + 1);
-    assert!(errors.last().unwrap().message.starts_with("too many errors"));
+    assert!(errors
+        .last()
+        .unwrap()
+        .message
+        .starts_with("too many errors"));
 }
 
 #[test]
