@@ -226,7 +226,7 @@ fn signature(builtin: Builtin) -> Vec<Param> {
             vec![param("condition", Kind::Cond), param("period", bars(None))]
         }
         Builtin::Streak => vec![param("condition", Kind::Cond)],
-        Builtin::Weekly | Builtin::Monthly => vec![param("expr", Kind::Any)],
+        Builtin::Weekly | Builtin::Monthly => vec![param("expression", Kind::Any)],
         Builtin::Min | Builtin::Max => Vec::new(),
     }
 }
@@ -1065,7 +1065,7 @@ impl Checker<'_> {
                         _ => format!("{name}(close)"),
                     };
                     let d = self
-                        .error(call_span, format!("{name} needs a `{}`", param.name))
+                        .error(call_span, format!("{name} needs {}", a_param(param.name)))
                         .help(format!("for example `{example}`; {}", usage(name, params)));
                     self.report(d);
                     None
@@ -1103,9 +1103,12 @@ impl Checker<'_> {
                         None
                     }
                     None => {
-                        // Check the expression anyway, for its own errors.
+                        // Check the expression anyway, for its own errors (a bare
+                        // name gets only the message about literals).
                         let inner = self.diags.len();
-                        self.expr(e);
+                        if !matches!(e.kind, ExprKind::Name(_)) {
+                            self.expr(e);
+                        }
                         if self.diags.len() == inner {
                             let d = self
                                 .error(
@@ -1281,4 +1284,14 @@ fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -
         return None;
     }
     crate::catalog::did_you_mean(word, candidates)
+}
+
+/// "a `period`", "an `expression`".
+fn a_param(name: &str) -> String {
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} `{name}`")
 }

@@ -433,6 +433,11 @@ fn argument_errors() {
     assert_eq!(messages("sma() > 1"), ["sma needs a `period`"]);
     assert_eq!(messages("any(close > open)"), ["any needs a `period`"]);
     assert_eq!(messages("streak() > 1"), ["streak needs a `condition`"]);
+    assert_eq!(messages("weekly > 1"), ["weekly needs an `expression`"]);
+    assert_eq!(
+        messages("any(close > open, n)"),
+        ["any period must be a whole number from 1 to 10000 written as a literal, found `n`"]
+    );
     assert_eq!(
         messages("rsi(14, period: 3) < 1"),
         ["`period` is given twice"]
