@@ -1,10 +1,11 @@
-//! The Stock Scanner engine: bar series, indicators, and (soon) the scan language.
+//! The Stock Scanner engine: bar series, indicators, and the scan language (parsing and checking).
 //!
 //! Pure computation: no I/O, no async, no knowledge of HTTP or databases. Everything
 //! here is deterministic and can be tested with plain values.
 
 pub mod catalog;
 pub mod indicators;
+pub mod lang;
 mod memory;
 pub mod series;
 pub mod time;

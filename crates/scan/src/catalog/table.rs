@@ -225,7 +225,7 @@ pub static CATALOG: &[IndicatorInfo] = &[
 
 /// A parameter's value once the arguments are matched up.
 #[derive(Debug, Clone, Copy)]
-enum Slot {
+pub(crate) enum Slot {
     Source(PriceField),
     Period(usize),
     Number(f64),
@@ -401,7 +401,8 @@ fn signature(info: &IndicatorInfo) -> String {
     format!("usage: {}({})", info.name, params.join(", "))
 }
 
-fn build(name: &str, values: &[Slot]) -> Indicator {
+/// Builds the indicator named `name` from one slot per catalogue parameter, in order.
+pub(crate) fn build(name: &str, values: &[Slot]) -> Indicator {
     let source = |i: usize| match values[i] {
         Slot::Source(f) => f,
         _ => PriceField::Close,
