@@ -27,6 +27,13 @@ pub(crate) fn is_zero_scaled(v: f64, scale: f64) -> bool {
     v.abs() <= TA_EPSILON * scale
 }
 
+/// The typical price `(high + low + close) / 3`, summed left to right as TA-Lib's CCI
+/// and MFI do. One definition, so batch and streaming code cannot drift apart.
+#[inline(always)]
+pub(crate) fn typical_price(high: f64, low: f64, close: f64) -> f64 {
+    (high + low + close) / 3.0
+}
+
 /// The length every multi-column function works on: the shortest column, so unequal
 /// columns never panic.
 #[inline]

@@ -14,7 +14,7 @@
 //! relative to the window's own level: within `1e-14 * |mean|`. That absorbs the
 //! rounding residue of a window of identical prices without zeroing tiny quotes.
 
-use super::bar_common::{common_len, is_zero_scaled};
+use super::bar_common::{common_len, is_zero_scaled, typical_price};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 /// The circular buffer of typical prices and the per-bar computation over it.
@@ -38,7 +38,7 @@ impl CciCore {
     #[inline(always)]
     fn update(&mut self, high: f64, low: f64, close: f64) -> f64 {
         let period = self.ring.len();
-        let typical = (high + low + close) / 3.0;
+        let typical = typical_price(high, low, close);
         self.ring[self.slot] = typical;
         self.slot += 1;
         if self.slot == period {
@@ -195,7 +195,7 @@ pub fn cci(
         .iter()
         .zip(&low[..n])
         .zip(&close[..n])
-        .map(|((&h, &l), &c)| (h + l + c) / 3.0)
+        .map(|((&h, &l), &c)| typical_price(h, l, c))
         .collect();
     let mut out = Vec::with_capacity(n);
     out.resize(period - 1, f64::NAN);

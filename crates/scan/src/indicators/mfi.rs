@@ -18,7 +18,7 @@
 //!   zeroed small quotes and volumes), and the positive sum is clamped into
 //!   `[0, total]` before dividing.
 
-use super::bar_common::{common_len, is_zero_scaled};
+use super::bar_common::{common_len, is_zero_scaled, typical_price};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 /// One bar's `(positive, negative)` money flow: `typical * volume` on the side the
@@ -127,7 +127,7 @@ impl Streaming for Mfi {
     #[inline]
     fn update(&mut self, bar: Hlcv) -> f64 {
         let period = self.positive.len();
-        let typical = (bar.high + bar.low + bar.close) / 3.0;
+        let typical = typical_price(bar.high, bar.low, bar.close);
         let Some(prev) = self.prev_typical.replace(typical) else {
             return f64::NAN;
         };
@@ -178,7 +178,7 @@ pub fn mfi(
         return Ok(vec![f64::NAN; n]);
     }
     let (high, low, close, volume) = (&high[..n], &low[..n], &close[..n], &volume[..n]);
-    let typical = |i: usize| (high[i] + low[i] + close[i]) / 3.0;
+    let typical = |i: usize| typical_price(high[i], low[i], close[i]);
 
     // The same arithmetic as `Mfi::update`, without its per-bar bookkeeping: the
     // warm-up and steady phases are separate loops, and the ring is walked one
@@ -218,7 +218,7 @@ pub fn mfi(
             .zip(&volume[start..end]);
         let ring = positive[..len].iter_mut().zip(&mut negative[..len]);
         for ((((&h, &l), &c), &v), (old_up, old_down)) in bars.zip(ring) {
-            let tp = (h + l + c) / 3.0;
+            let tp = typical_price(h, l, c);
             positive_sum -= *old_up;
             negative_sum -= *old_down;
             let flow = money_flow(tp, prev, v);
