@@ -47,6 +47,17 @@ pub enum BarProblem {
 }
 
 impl Bar {
+    /// A price field of this bar.
+    pub fn field(&self, field: PriceField) -> f64 {
+        match field {
+            PriceField::Open => self.open,
+            PriceField::High => self.high,
+            PriceField::Low => self.low,
+            PriceField::Close => self.close,
+            PriceField::Volume => self.volume,
+        }
+    }
+
     /// Checks the rules every bar must satisfy on its own.
     pub fn validate(&self) -> Result<(), BarProblem> {
         let fields = [

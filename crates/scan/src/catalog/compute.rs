@@ -8,9 +8,33 @@ use crate::series::{Bar, BarSeries, PriceField};
 pub type Columns = Vec<Vec<f64>>;
 
 /// A streaming indicator over whole bars, whatever its inputs and outputs.
-pub trait BarStream: Send {
+pub trait BarStream: Send + Sync {
     /// Takes the next bar and writes one value per output column into `out`.
     fn update(&mut self, bar: &Bar, out: &mut [f64]);
+
+    /// A copy of the state as it stands (timeframe evaluation replays the current,
+    /// unfinished period from a saved state).
+    fn clone_box(&self) -> Box<dyn BarStream>;
+}
+
+/// A streaming single-input indicator fed any series of values (`sma(rsi(14), 5)`).
+pub trait ValueStream: Send + Sync {
+    /// Takes the next value and writes one value per output column into `out`.
+    fn update(&mut self, value: f64, out: &mut [f64]);
+
+    fn clone_box(&self) -> Box<dyn ValueStream>;
+}
+
+impl Clone for Box<dyn BarStream> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+impl Clone for Box<dyn ValueStream> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
 }
 
 /// Outputs of a streaming state, written in catalogue column order.
@@ -49,6 +73,7 @@ impl WriteOutputs for ind::StochfOutput {
 }
 
 /// A single-series state fed from one price field.
+#[derive(Clone)]
 struct OnField<S> {
     field: PriceField,
     state: S,
@@ -56,27 +81,43 @@ struct OnField<S> {
 
 impl<S> BarStream for OnField<S>
 where
-    S: Streaming<Input = f64> + Send,
+    S: Streaming<Input = f64> + Clone + Send + Sync + 'static,
     S::Output: WriteOutputs,
 {
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
-        let value = match self.field {
-            PriceField::Open => bar.open,
-            PriceField::High => bar.high,
-            PriceField::Low => bar.low,
-            PriceField::Close => bar.close,
-            PriceField::Volume => bar.volume,
-        };
-        self.state.update(value).write(out);
+        self.state.update(bar.field(self.field)).write(out);
+    }
+
+    fn clone_box(&self) -> Box<dyn BarStream> {
+        Box::new(self.clone())
+    }
+}
+
+/// A single-series state fed values directly.
+#[derive(Clone)]
+struct OnValue<S>(S);
+
+impl<S> ValueStream for OnValue<S>
+where
+    S: Streaming<Input = f64> + Clone + Send + Sync + 'static,
+    S::Output: WriteOutputs,
+{
+    fn update(&mut self, value: f64, out: &mut [f64]) {
+        self.0.update(value).write(out);
+    }
+
+    fn clone_box(&self) -> Box<dyn ValueStream> {
+        Box::new(self.clone())
     }
 }
 
 /// A state fed whole bars.
+#[derive(Clone)]
 struct OnBar<S>(S);
 
 impl<S> BarStream for OnBar<S>
 where
-    S: Streaming<Input = Hlcv> + Send,
+    S: Streaming<Input = Hlcv> + Clone + Send + Sync + 'static,
     S::Output: WriteOutputs,
 {
     fn update(&mut self, bar: &Bar, out: &mut [f64]) {
@@ -88,67 +129,97 @@ where
         };
         self.0.update(input).write(out);
     }
+
+    fn clone_box(&self) -> Box<dyn BarStream> {
+        Box::new(self.clone())
+    }
 }
 
-fn on<S>(field: PriceField, state: Result<S, ind::ParamError>) -> Box<dyn BarStream>
-where
-    S: Streaming<Input = f64> + Send + 'static,
-    S::Output: WriteOutputs,
-{
-    Box::new(OnField {
-        field,
-        state: state.expect(CHECKED),
-    })
+/// Unwraps a state or column whose parameters were checked; see [`CHECKED`].
+fn checked<S>(state: Result<S, ind::ParamError>) -> S {
+    state.expect(CHECKED)
 }
 
 fn on_bar<S>(state: Result<S, ind::ParamError>) -> Box<dyn BarStream>
 where
-    S: Streaming<Input = Hlcv> + Send + 'static,
+    S: Streaming<Input = Hlcv> + Clone + Send + Sync + 'static,
     S::Output: WriteOutputs,
 {
-    Box::new(OnBar(state.expect(CHECKED)))
+    Box::new(OnBar(checked(state)))
 }
 
-/// Parameters reach computation only through [`Indicator::parse`], whose ranges are
-/// the indicators' own; a mismatch between the two is a bug in this crate.
+/// Parameters reach computation only through [`Indicator::parse`] or the scan
+/// language's checker, whose ranges are the indicators' own; a mismatch between the two
+/// is a bug in this crate.
 const CHECKED: &str = "catalogue ranges match the indicators' ranges";
 
+/// Builds the streaming state of a single-input indicator, whatever wraps it.
+trait WrapValueState {
+    type Out;
+    fn wrap<S>(self, state: S) -> Self::Out
+    where
+        S: Streaming<Input = f64> + Clone + Send + Sync + 'static,
+        S::Output: WriteOutputs;
+}
+
+struct FromField(PriceField);
+
+impl WrapValueState for FromField {
+    type Out = Box<dyn BarStream>;
+    fn wrap<S>(self, state: S) -> Self::Out
+    where
+        S: Streaming<Input = f64> + Clone + Send + Sync + 'static,
+        S::Output: WriteOutputs,
+    {
+        Box::new(OnField {
+            field: self.0,
+            state,
+        })
+    }
+}
+
+struct FromValues;
+
+impl WrapValueState for FromValues {
+    type Out = Box<dyn ValueStream>;
+    fn wrap<S>(self, state: S) -> Self::Out
+    where
+        S: Streaming<Input = f64> + Clone + Send + Sync + 'static,
+        S::Output: WriteOutputs,
+    {
+        Box::new(OnValue(state))
+    }
+}
+
 impl Indicator {
+    /// The price field a single-input indicator reads, or `None` for those that read
+    /// whole bars (ATR, ADX, Stochastic, …).
+    pub fn source(&self) -> Option<PriceField> {
+        match *self {
+            Indicator::Sma { source, .. }
+            | Indicator::Ema { source, .. }
+            | Indicator::Wma { source, .. }
+            | Indicator::Rsi { source, .. }
+            | Indicator::Macd { source, .. }
+            | Indicator::Bbands { source, .. }
+            | Indicator::Stddev { source, .. }
+            | Indicator::Max { source, .. }
+            | Indicator::Min { source, .. }
+            | Indicator::Roc { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
     /// The indicator over a whole series: one column per output.
     pub fn compute(&self, s: &BarSeries) -> Columns {
+        if let Some(source) = self.source() {
+            return self
+                .compute_values(s.field(source))
+                .expect("single-input indicator");
+        }
         let (h, l, c, v) = (s.high(), s.low(), s.close(), s.volume());
-        let one = |r: Result<Vec<f64>, ind::ParamError>| vec![r.expect(CHECKED)];
+        let one = |r: Result<Vec<f64>, ind::ParamError>| vec![checked(r)];
         match *self {
-            Indicator::Sma { source, period } => one(ind::sma(s.field(source), period)),
-            Indicator::Ema { source, period } => one(ind::ema(s.field(source), period)),
-            Indicator::Wma { source, period } => one(ind::wma(s.field(source), period)),
-            Indicator::Rsi { source, period } => one(ind::rsi(s.field(source), period)),
-            Indicator::Macd {
-                source,
-                fast,
-                slow,
-                signal,
-            } => {
-                let m = ind::macd(s.field(source), fast, slow, signal).expect(CHECKED);
-                vec![m.macd, m.signal, m.hist]
-            }
-            Indicator::Bbands {
-                source,
-                period,
-                up,
-                down,
-            } => {
-                let b = ind::bbands(s.field(source), period, up, down).expect(CHECKED);
-                vec![b.upper, b.middle, b.lower]
-            }
-            Indicator::Stddev {
-                source,
-                period,
-                dev,
-            } => one(ind::stddev(s.field(source), period, dev)),
-            Indicator::Max { source, period } => one(ind::max(s.field(source), period)),
-            Indicator::Min { source, period } => one(ind::min(s.field(source), period)),
-            Indicator::Roc { source, period } => one(ind::roc(s.field(source), period)),
             Indicator::Trange => vec![ind::trange(h, l, c)],
             Indicator::Atr { period } => one(ind::atr(h, l, c, period)),
             Indicator::Natr { period } => one(ind::natr(h, l, c, period)),
@@ -160,48 +231,59 @@ impl Indicator {
                 slowk,
                 slowd,
             } => {
-                let st = ind::stoch(h, l, c, fastk, slowk, slowd).expect(CHECKED);
+                let st = checked(ind::stoch(h, l, c, fastk, slowk, slowd));
                 vec![st.slowk, st.slowd]
             }
             Indicator::Stochf { fastk, fastd } => {
-                let st = ind::stochf(h, l, c, fastk, fastd).expect(CHECKED);
+                let st = checked(ind::stochf(h, l, c, fastk, fastd));
                 vec![st.fastk, st.fastd]
             }
             Indicator::Cci { period } => one(ind::cci(h, l, c, period)),
             Indicator::Obv => vec![ind::obv(c, v)],
             Indicator::Mfi { period } => one(ind::mfi(h, l, c, v, period)),
             Indicator::Willr { period } => one(ind::willr(h, l, c, period)),
+            _ => unreachable!("single-input indicators are computed above"),
         }
+    }
+
+    /// A single-input indicator over any series of values (its own `source` field is
+    /// ignored); `None` for indicators that read whole bars.
+    pub fn compute_values(&self, x: &[f64]) -> Option<Columns> {
+        let one = |r: Result<Vec<f64>, ind::ParamError>| vec![checked(r)];
+        Some(match *self {
+            Indicator::Sma { period, .. } => one(ind::sma(x, period)),
+            Indicator::Ema { period, .. } => one(ind::ema(x, period)),
+            Indicator::Wma { period, .. } => one(ind::wma(x, period)),
+            Indicator::Rsi { period, .. } => one(ind::rsi(x, period)),
+            Indicator::Macd {
+                fast, slow, signal, ..
+            } => {
+                let m = checked(ind::macd(x, fast, slow, signal));
+                vec![m.macd, m.signal, m.hist]
+            }
+            Indicator::Bbands {
+                period, up, down, ..
+            } => {
+                let b = checked(ind::bbands(x, period, up, down));
+                vec![b.upper, b.middle, b.lower]
+            }
+            Indicator::Stddev { period, dev, .. } => one(ind::stddev(x, period, dev)),
+            Indicator::Max { period, .. } => one(ind::max(x, period)),
+            Indicator::Min { period, .. } => one(ind::min(x, period)),
+            Indicator::Roc { period, .. } => one(ind::roc(x, period)),
+            _ => return None,
+        })
     }
 
     /// A fresh streaming state for this indicator; fed the same bars, it produces
     /// exactly the values of [`Indicator::compute`].
     pub fn stream(&self) -> Box<dyn BarStream> {
+        if let Some(source) = self.source() {
+            return self
+                .wrap_value_state(FromField(source))
+                .expect("single-input indicator");
+        }
         match *self {
-            Indicator::Sma { source, period } => on(source, ind::Sma::new(period)),
-            Indicator::Ema { source, period } => on(source, ind::Ema::new(period)),
-            Indicator::Wma { source, period } => on(source, ind::Wma::new(period)),
-            Indicator::Rsi { source, period } => on(source, ind::Rsi::new(period)),
-            Indicator::Macd {
-                source,
-                fast,
-                slow,
-                signal,
-            } => on(source, ind::Macd::new(fast, slow, signal)),
-            Indicator::Bbands {
-                source,
-                period,
-                up,
-                down,
-            } => on(source, ind::Bbands::new(period, up, down)),
-            Indicator::Stddev {
-                source,
-                period,
-                dev,
-            } => on(source, ind::Stddev::new(period, dev)),
-            Indicator::Max { source, period } => on(source, ind::Max::new(period)),
-            Indicator::Min { source, period } => on(source, ind::Min::new(period)),
-            Indicator::Roc { source, period } => on(source, ind::Roc::new(period)),
             Indicator::Trange => on_bar(Ok(ind::Trange::new())),
             Indicator::Atr { period } => on_bar(ind::Atr::new(period)),
             Indicator::Natr { period } => on_bar(ind::Natr::new(period)),
@@ -218,6 +300,36 @@ impl Indicator {
             Indicator::Obv => on_bar(Ok(ind::Obv::new())),
             Indicator::Mfi { period } => on_bar(ind::Mfi::new(period)),
             Indicator::Willr { period } => on_bar(ind::Willr::new(period)),
+            _ => unreachable!("single-input indicators are built above"),
         }
+    }
+
+    /// A fresh streaming state of a single-input indicator fed any values; fed the same
+    /// values, it produces exactly [`Indicator::compute_values`]. `None` for indicators
+    /// that read whole bars.
+    pub fn value_stream(&self) -> Option<Box<dyn ValueStream>> {
+        self.wrap_value_state(FromValues)
+    }
+
+    fn wrap_value_state<W: WrapValueState>(&self, wrap: W) -> Option<W::Out> {
+        Some(match *self {
+            Indicator::Sma { period, .. } => wrap.wrap(checked(ind::Sma::new(period))),
+            Indicator::Ema { period, .. } => wrap.wrap(checked(ind::Ema::new(period))),
+            Indicator::Wma { period, .. } => wrap.wrap(checked(ind::Wma::new(period))),
+            Indicator::Rsi { period, .. } => wrap.wrap(checked(ind::Rsi::new(period))),
+            Indicator::Macd {
+                fast, slow, signal, ..
+            } => wrap.wrap(checked(ind::Macd::new(fast, slow, signal))),
+            Indicator::Bbands {
+                period, up, down, ..
+            } => wrap.wrap(checked(ind::Bbands::new(period, up, down))),
+            Indicator::Stddev { period, dev, .. } => {
+                wrap.wrap(checked(ind::Stddev::new(period, dev)))
+            }
+            Indicator::Max { period, .. } => wrap.wrap(checked(ind::Max::new(period))),
+            Indicator::Min { period, .. } => wrap.wrap(checked(ind::Min::new(period))),
+            Indicator::Roc { period, .. } => wrap.wrap(checked(ind::Roc::new(period))),
+            _ => return None,
+        })
     }
 }

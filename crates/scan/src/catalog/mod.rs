@@ -12,7 +12,7 @@ mod error;
 mod table;
 
 pub use call::{parse_call, Arg, ArgValue, Call};
-pub use compute::{BarStream, Columns};
+pub use compute::{BarStream, Columns, ValueStream};
 pub(crate) use error::did_you_mean;
 pub use error::SpecError;
 pub(crate) use table::{build, Slot};

@@ -1,0 +1,260 @@
+//! Scanning a whole market: every symbol evaluated in parallel at one date, matches
+//! ranked deterministically; and the streaming form that takes one new bar per symbol.
+
+use super::{batch, Plan, SymbolState};
+use crate::series::{Bar, BarProblem, BarSeries};
+use crate::time::BarTime;
+use rayon::prelude::*;
+use std::cmp::Ordering;
+
+/// Which bar a scan answers at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum At {
+    /// The latest date in the universe.
+    Latest,
+    /// The latest date in the universe on or before this one (a weekend or holiday
+    /// answers at the trading day before).
+    OnOrBefore(BarTime),
+}
+
+/// A symbol the scan matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub symbol: String,
+    pub time: BarTime,
+    pub close: f64,
+    /// The `rank by` value; `None` without a rank clause, NaN where undefined.
+    pub rank: Option<f64>,
+    /// The `show` values, in the plan's order; NaN where undefined.
+    pub show: Vec<f64>,
+}
+
+/// A market-wide scan's answer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScanOutcome {
+    /// The date answered at; `None` when no symbol has a bar on or before it.
+    pub as_of: Option<BarTime>,
+    /// Ordered by the rank (highest first unless `asc`; undefined ranks last), then by
+    /// symbol; cut to the scan's `limit`.
+    pub matches: Vec<Match>,
+    /// How many symbols matched before `limit` cut the list.
+    pub matched: usize,
+    /// Symbols evaluated (those with a bar on the `as_of` date).
+    pub evaluated: usize,
+    /// Symbols whose condition is undefined at that bar — not enough history for an
+    /// indicator, an offset or a window (or a division by zero): they do not match.
+    pub skipped: usize,
+    /// Symbols without a bar on the `as_of` date (not trading, or data ending earlier).
+    pub without_bar: usize,
+}
+
+/// What one symbol contributes to an outcome.
+enum Verdict {
+    WithoutBar,
+    Undefined,
+    NoMatch,
+    Match(Match),
+}
+
+impl Plan {
+    /// Evaluates every symbol of `universe` at the date `at` selects, in parallel.
+    /// Each value is computed from the bars up to that date only.
+    pub fn scan(&self, universe: &[BarSeries], at: At) -> ScanOutcome {
+        let as_of = universe
+            .iter()
+            .filter_map(|series| last_time_at(series, at))
+            .max();
+        let Some(as_of) = as_of else {
+            return ScanOutcome {
+                without_bar: universe.len(),
+                ..ScanOutcome::default()
+            };
+        };
+        let verdicts: Vec<Verdict> = universe
+            .par_iter()
+            .map(|series| self.verdict_on(series, as_of))
+            .collect();
+        self.outcome(Some(as_of), verdicts)
+    }
+
+    fn verdict_on(&self, series: &BarSeries, as_of: BarTime) -> Verdict {
+        let Ok(index) = series.time().binary_search(&as_of) else {
+            return Verdict::WithoutBar;
+        };
+        // Causal operations only: the full columns at `index` equal a run on the bars up
+        // to `index`, and the batch kernels are fastest on whole columns.
+        let columns = batch::run(self, series, series.symbol());
+        let value = |slot: usize| columns[slot].get(index);
+        let condition = self.condition.map_or(1.0, value);
+        self.verdict(condition, || Match {
+            symbol: series.symbol().to_string(),
+            time: as_of,
+            close: series.close()[index],
+            rank: self.rank.map(|(slot, _)| value(slot)),
+            show: self.show.iter().map(|&(_, slot)| value(slot)).collect(),
+        })
+    }
+
+    fn verdict(&self, condition: f64, matched: impl FnOnce() -> Match) -> Verdict {
+        if condition.is_nan() {
+            Verdict::Undefined
+        } else if condition == 0.0 {
+            Verdict::NoMatch
+        } else {
+            Verdict::Match(matched())
+        }
+    }
+
+    fn outcome(&self, as_of: Option<BarTime>, verdicts: Vec<Verdict>) -> ScanOutcome {
+        let mut outcome = ScanOutcome {
+            as_of,
+            ..ScanOutcome::default()
+        };
+        let total = verdicts.len();
+        for verdict in verdicts {
+            match verdict {
+                Verdict::WithoutBar => outcome.without_bar += 1,
+                Verdict::Undefined => outcome.skipped += 1,
+                Verdict::NoMatch => {}
+                Verdict::Match(m) => outcome.matches.push(m),
+            }
+        }
+        outcome.evaluated = total - outcome.without_bar;
+        outcome.matched = outcome.matches.len();
+        self.order_and_limit(&mut outcome.matches, |m| m);
+        outcome
+    }
+
+    /// Sorts the matches of one date into the result order and applies `limit`.
+    pub(crate) fn order_and_limit<T>(&self, matches: &mut Vec<T>, as_match: impl Fn(&T) -> &Match) {
+        let descending = self.rank.is_some_and(|(_, descending)| descending);
+        matches.sort_by(|a, b| {
+            let (a, b) = (as_match(a), as_match(b));
+            by_rank(a.rank, b.rank, descending).then_with(|| a.symbol.cmp(&b.symbol))
+        });
+        if let Some(limit) = self.limit {
+            matches.truncate(limit);
+        }
+    }
+}
+
+/// Rank order: defined values by the clause's direction, undefined ones last.
+fn by_rank(a: Option<f64>, b: Option<f64>, descending: bool) -> Ordering {
+    match (a.filter(|v| !v.is_nan()), b.filter(|v| !v.is_nan())) {
+        (Some(a), Some(b)) => {
+            let ascending = a.total_cmp(&b);
+            if descending {
+                ascending.reverse()
+            } else {
+                ascending
+            }
+        }
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// The time of the series' last bar that `at` allows.
+fn last_time_at(series: &BarSeries, at: At) -> Option<BarTime> {
+    let times = series.time();
+    match at {
+        At::Latest => times.last().copied(),
+        At::OnOrBefore(limit) => {
+            let after = times.partition_point(|&t| t <= limit);
+            after.checked_sub(1).map(|i| times[i])
+        }
+    }
+}
+
+/// A bar refused by a streaming update.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{symbol}: {problem}")]
+pub struct StreamError {
+    pub symbol: String,
+    pub problem: BarProblem,
+}
+
+/// A compiled scan kept live over a market: each symbol's state is updated with one new
+/// bar in O(1) per step, and the scan is answered again at once.
+pub struct MarketStream {
+    plan: Plan,
+    symbols: Vec<String>,
+    states: Vec<SymbolState>,
+}
+
+impl MarketStream {
+    /// Streaming states for `universe`, fed its whole history.
+    pub fn new(plan: Plan, universe: &[BarSeries]) -> Self {
+        let states = universe
+            .par_iter()
+            .map(|series| {
+                let mut state = SymbolState::new(&plan, series.symbol());
+                for i in 0..series.len() {
+                    state.update(&plan, &series.bar(i).expect("in range"));
+                }
+                state
+            })
+            .collect();
+        MarketStream {
+            symbols: universe.iter().map(|s| s.symbol().to_string()).collect(),
+            plan,
+            states,
+        }
+    }
+
+    /// The symbols, in the order updates take their bars.
+    pub fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+
+    /// Takes at most one new bar per symbol (`bars[i]` for `symbols()[i]`; `None`
+    /// leaves that symbol as it is) and answers the scan at the latest date. If any bar
+    /// is refused, nothing is updated.
+    pub fn update(&mut self, bars: &[Option<Bar>]) -> Result<ScanOutcome, StreamError> {
+        assert_eq!(bars.len(), self.states.len(), "one entry per symbol");
+        for ((state, bar), symbol) in self.states.iter().zip(bars).zip(&self.symbols) {
+            if let Some(bar) = bar {
+                state.check(bar).map_err(|problem| StreamError {
+                    symbol: symbol.clone(),
+                    problem,
+                })?;
+            }
+        }
+        let plan = &self.plan;
+        self.states
+            .par_iter_mut()
+            .zip(bars)
+            .for_each(|(state, bar)| {
+                if let Some(bar) = bar {
+                    state.update(plan, bar);
+                }
+            });
+        Ok(self.outcome())
+    }
+
+    /// The scan's answer at the latest date any symbol has reached.
+    pub fn outcome(&self) -> ScanOutcome {
+        let plan = &self.plan;
+        let as_of = self.states.iter().filter_map(SymbolState::last_time).max();
+        let verdicts = self
+            .states
+            .par_iter()
+            .zip(&self.symbols)
+            .map(|(state, symbol)| match state.last() {
+                Some(bar) if Some(bar.time) == as_of => plan.verdict(state.condition(plan), || {
+                    let values = state.values(plan);
+                    Match {
+                        symbol: symbol.clone(),
+                        time: bar.time,
+                        close: bar.close,
+                        rank: values.rank,
+                        show: values.show,
+                    }
+                }),
+                _ => Verdict::WithoutBar,
+            })
+            .collect();
+        plan.outcome(as_of, verdicts)
+    }
+}
