@@ -8,7 +8,7 @@
 //! the daily program reads its results through [`Op::Frame`].
 
 use crate::lang::{
-    ArithOp, CheckedScan, CmpOp, Field, IndicatorSpec, LogicOp, Node, NodeKind, Num, Timeframe,
+    ArithOp, CheckedScan, CmpOp, Field, IndicatorSpec, LogicOp, Node, NodeKind, Num, Timeframe, Ty,
     WindowKind,
 };
 use std::collections::HashMap;
@@ -79,6 +79,8 @@ pub struct Plan {
     pub(crate) condition: Option<Slot>,
     pub(crate) rank: Option<(Slot, bool)>,
     pub(crate) show: Vec<(String, Slot)>,
+    /// Whether each `show` column is a condition (shown as true/false).
+    pub(crate) show_conditions: Vec<bool>,
     pub(crate) limit: Option<usize>,
 }
 
@@ -95,6 +97,11 @@ impl Plan {
             .iter()
             .map(|column| (column.name.clone(), add(&column.node)))
             .collect();
+        let show_conditions = scan
+            .show
+            .iter()
+            .map(|c| c.node.ty() == Ty::Condition)
+            .collect();
         let [weekly, monthly] = frames.map(|b| Some(b.program).filter(|p| !p.is_empty()));
         Plan {
             daily: daily.program,
@@ -103,13 +110,22 @@ impl Plan {
             condition,
             rank,
             show,
+            show_conditions,
             limit: scan.limit,
         }
     }
 
-    /// The `show` column names, in order.
-    pub fn show_names(&self) -> impl Iterator<Item = &str> {
-        self.show.iter().map(|(name, _)| name.as_str())
+    /// The `show` columns' names and whether each is a condition, in order.
+    pub fn show_columns(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.show
+            .iter()
+            .zip(&self.show_conditions)
+            .map(|((name, _), &condition)| (name.as_str(), condition))
+    }
+
+    /// Whether the scan has a `rank by` clause.
+    pub fn has_rank(&self) -> bool {
+        self.rank.is_some()
     }
 
     pub fn limit(&self) -> Option<usize> {
