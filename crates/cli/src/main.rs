@@ -1,9 +1,12 @@
 //! `stockscanner`: the command line. Argument parsing and wiring only; the work is done
 //! by the engine (`scan`) and market-data (`market`) crates.
 
+mod backtest;
 mod bench;
 mod data;
 mod indicator;
+mod output;
+mod scan;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +24,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a scan over the market: the symbols it matches at one date.
+    Scan(scan::ScanArgs),
+    /// Test a scan on history: its past matches and the returns that followed.
+    Backtest(backtest::BacktestArgs),
     /// Print an indicator's values for one symbol (or all) as CSV.
     Indicator(indicator::IndicatorArgs),
     /// Measure performance.
@@ -52,6 +59,8 @@ impl Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Backtest(args) => backtest::run(args),
         Command::Indicator(args) => indicator::run(args),
         Command::Bench(command) => bench::run(command),
     };

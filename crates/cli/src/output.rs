@@ -1,0 +1,112 @@
+//! Result output shared by the commands: the `--format` choice, an aligned text table,
+//! CSV, and how numbers are printed in each.
+
+use crate::Failure;
+use std::io::{self, BufWriter, Write};
+
+/// `--format table|csv|json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for reading in a terminal.
+    Table,
+    Csv,
+    Json,
+}
+
+/// A number for a table: undefined as `-`, whole numbers without decimals, others with
+/// two (four below 1, where two would hide the value).
+pub fn table_number(v: f64) -> String {
+    if v.is_nan() {
+        "-".into()
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// A percentage for a table: always two decimals, undefined as `-`.
+pub fn table_percent(v: f64) -> String {
+    if v.is_nan() {
+        "-".into()
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A number for CSV: the shortest text that reads back as the same `f64`; undefined as
+/// an empty cell.
+pub fn csv_number(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A number for JSON; undefined as `null`.
+pub fn json_number(v: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// A condition's value as `true`/`false`, undefined as `None`.
+pub fn truth(v: f64) -> Option<bool> {
+    (!v.is_nan()).then_some(v != 0.0)
+}
+
+/// Quotes a CSV field when it needs it.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Rows of cells printed with aligned columns; numeric-looking cells align right.
+pub fn write_table(out: &mut dyn Write, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, cells: &[String]| -> io::Result<()> {
+        let mut text = String::new();
+        for (i, (cell, &width)) in cells.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                text.push_str("  ");
+            }
+            let pad = width - cell.chars().count();
+            let numeric = cell.trim_end_matches('%').parse::<f64>().is_ok() || cell == "-";
+            if numeric && i > 0 {
+                text.extend(std::iter::repeat_n(' ', pad));
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    line(out, header)?;
+    let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
+    line(out, &rule)?;
+    for row in rows {
+        line(out, row)?;
+    }
+    Ok(())
+}
+
+/// Writes to stdout through a buffer; a closed pipe (`| head`) is not an error.
+pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failure::runtime(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
