@@ -65,28 +65,32 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-/// Rows of cells printed with aligned columns; numeric-looking cells align right.
+/// Rows of cells printed with aligned columns; a column whose cells are all numbers
+/// (or `-`, or percentages) is aligned right, header included.
 pub fn write_table(out: &mut dyn Write, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
+    let numeric = |cell: &String| cell == "-" || cell.trim_end_matches('%').parse::<f64>().is_ok();
+    let columns = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut right = vec![!rows.is_empty(); columns];
     for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+        for (i, cell) in row.iter().enumerate().take(columns) {
+            widths[i] = widths[i].max(cell.chars().count());
+            right[i] &= numeric(cell);
         }
     }
     let line = |out: &mut dyn Write, cells: &[String]| -> io::Result<()> {
         let mut text = String::new();
-        for (i, (cell, &width)) in cells.iter().zip(&widths).enumerate() {
+        for (i, cell) in cells.iter().enumerate().take(columns) {
             if i > 0 {
                 text.push_str("  ");
             }
-            let pad = width - cell.chars().count();
-            let numeric = cell.trim_end_matches('%').parse::<f64>().is_ok() || cell == "-";
-            if numeric && i > 0 {
-                text.extend(std::iter::repeat_n(' ', pad));
-                text.push_str(cell);
+            let pad = " ".repeat(widths[i] - cell.chars().count());
+            if right[i] {
+                text += &pad;
+                text += cell;
             } else {
-                text.push_str(cell);
-                text.extend(std::iter::repeat_n(' ', pad));
+                text += cell;
+                text += &pad;
             }
         }
         writeln!(out, "{}", text.trim_end())
