@@ -1,11 +1,20 @@
-//! The reference interpreter, tested on its own: hand-computed values on tiny series.
+//! The reference interpreter and the random scan generator, tested on their own:
+//! hand-computed values on tiny series, every generated scan compiles, the generator
+//! reaches every construct, and the reference evaluates any generated scan over any
+//! generated series point-in-time, without panicking.
 
 #[path = "support/reference.rs"]
 mod reference;
+#[path = "support/scan_gen.rs"]
+mod scan_gen;
 
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
 use reference::{evaluate, resample, UNDEFINED};
-use scan::lang::{self, Node, Timeframe};
+use scan::lang::{self, CheckedScan, Node, NodeKind, Timeframe, Ty};
 use scan::{Bar, BarTime};
+use std::collections::BTreeSet;
 
 const U: f64 = UNDEFINED;
 
@@ -376,4 +385,267 @@ fn monthly_bars() {
         &bars,
         &[0.0, 1.0, -2.0, 0.0, 0.0],
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// The generator
+
+/// Every node of a checked scan's expressions, children included.
+fn walk<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
+    out.push(node);
+    for child in node.children() {
+        walk(child, out);
+    }
+}
+
+/// The top-level expressions of a scan: condition, rank, shown columns.
+fn roots(scan: &CheckedScan) -> Vec<&Node> {
+    scan.condition
+        .iter()
+        .chain(scan.rank.iter().map(|r| &r.node))
+        .chain(scan.show.iter().map(|c| &c.node))
+        .collect()
+}
+
+/// What a scan uses, as names, for the coverage test.
+fn features(text: &str, scan: &CheckedScan, out: &mut BTreeSet<String>) {
+    let mut nodes = Vec::new();
+    for root in roots(scan) {
+        walk(root, &mut nodes);
+    }
+    for node in nodes {
+        let name = match &node.kind {
+            NodeKind::Number(_) => "number".to_string(),
+            NodeKind::Field(f) => format!("field {}", f.name()),
+            NodeKind::Indicator {
+                indicator,
+                source,
+                output,
+            } => {
+                let i = indicator.0;
+                out.insert(format!("output {}.{}", i.name(), i.outputs()[*output]));
+                if source.is_some() {
+                    format!("expression source {}", i.name())
+                } else {
+                    format!("indicator {}", i.name())
+                }
+            }
+            NodeKind::Neg(_) => "neg".into(),
+            NodeKind::Arith { op, .. } => format!("{op:?}"),
+            NodeKind::Compare { op, .. } => format!("{op:?}"),
+            NodeKind::Logic { op, .. } => format!("{op:?}"),
+            NodeKind::Not(_) => "not".into(),
+            NodeKind::Crosses { above, .. } => format!("crosses above={above}"),
+            NodeKind::Offset { node, .. } => format!("offset of {:?}", node.ty()),
+            NodeKind::Window { kind, .. } => format!("{kind:?}"),
+            NodeKind::Streak(_) => "streak".into(),
+            NodeKind::Timeframe { frame, node } => format!("{frame:?} {:?}", node.ty()),
+            NodeKind::Change { .. } => "change".into(),
+            NodeKind::PctChange { .. } => "pct_change".into(),
+            NodeKind::Abs(_) => "abs".into(),
+            NodeKind::Min(_) => "min".into(),
+            NodeKind::Max(_) => "max".into(),
+            NodeKind::SymbolIn(_) => "symbol in".into(),
+        };
+        out.insert(name);
+    }
+    if let Some(rank) = &scan.rank {
+        out.insert(format!("rank descending={}", rank.descending));
+    }
+    if scan.limit.is_some() {
+        out.insert("limit".into());
+    }
+    if !scan.show.is_empty() {
+        out.insert("show".into());
+    }
+    if scan.condition.is_none() {
+        out.insert("no condition".into());
+    }
+    for (needle, feature) in [
+        ("k", "suffix k"),
+        ("K", "suffix K"),
+        ("M", "suffix M"),
+        ("B", "suffix B"),
+    ] {
+        let digits_then = |t: &str| {
+            t.as_bytes()
+                .windows(2)
+                .any(|w| w[0].is_ascii_digit() && w[1] == needle.as_bytes()[0])
+        };
+        if digits_then(text) {
+            out.insert(feature.into());
+        }
+    }
+    for (needle, feature) in [
+        ("dev: ", "named dev"),
+        ("src: ", "named src"),
+        ("period: ", "named period"),
+        ("CLOSE", "upper case"),
+        ("e-", "negative exponent"),
+        ("#", "comment"),
+    ] {
+        if text.contains(needle) {
+            out.insert(feature.into());
+        }
+    }
+}
+
+#[test]
+fn the_generator_reaches_every_construct() {
+    let strategy = scan_gen::scan_text();
+    let mut runner = TestRunner::deterministic();
+    let mut seen = BTreeSet::new();
+    for _ in 0..3_000 {
+        let text = strategy.new_tree(&mut runner).expect("a value").current();
+        let scan = lang::compile(&text)
+            .unwrap_or_else(|d| panic!("{text}\n{}", lang::render_all(&d, &text)));
+        features(&text, &scan, &mut seen);
+    }
+    let mut wanted: Vec<String> = Vec::new();
+    for field in lang::Field::ALL {
+        wanted.push(format!("field {}", field.name()));
+    }
+    for info in scan::catalog::CATALOG {
+        wanted.push(format!("indicator {}", info.name));
+        for output in info.outputs {
+            wanted.push(format!("output {}.{output}", info.name));
+        }
+        if info
+            .params
+            .iter()
+            .any(|p| p.kind == scan::catalog::ParamKind::Source)
+        {
+            wanted.push(format!("expression source {}", info.name));
+        }
+    }
+    for name in [
+        "number",
+        "neg",
+        "Add",
+        "Sub",
+        "Mul",
+        "Div",
+        "Lt",
+        "Le",
+        "Gt",
+        "Ge",
+        "Eq",
+        "Ne",
+        "And",
+        "Or",
+        "not",
+        "crosses above=true",
+        "crosses above=false",
+        "offset of Number",
+        "offset of Condition",
+        "Any",
+        "All",
+        "Count",
+        "streak",
+        "Weekly Number",
+        "Weekly Condition",
+        "Monthly Number",
+        "Monthly Condition",
+        "change",
+        "pct_change",
+        "abs",
+        "min",
+        "max",
+        "symbol in",
+        "rank descending=true",
+        "rank descending=false",
+        "limit",
+        "show",
+        "no condition",
+        "suffix k",
+        "suffix K",
+        "suffix M",
+        "suffix B",
+        "named dev",
+        "named src",
+        "named period",
+        "upper case",
+        "negative exponent",
+        "comment",
+    ] {
+        wanted.push(name.to_string());
+    }
+    let missing: Vec<&String> = wanted.iter().filter(|w| !seen.contains(*w)).collect();
+    assert!(missing.is_empty(), "never generated: {missing:?}");
+}
+
+#[test]
+fn generated_bars_are_weekdays_in_order_with_gaps_flats_and_zero_volumes() {
+    let strategy = scan_gen::daily_bars();
+    let mut runner = TestRunner::deterministic();
+    let (mut gaps, mut flats, mut zero_volumes, mut dojis, mut months) = (0, 0, 0, 0, 0);
+    for _ in 0..50 {
+        let bars = strategy.new_tree(&mut runner).expect("a value").current();
+        assert!(bars.len() <= 300);
+        for b in &bars {
+            b.validate().expect("valid");
+            assert!(scan_gen::weekday(b.time.day_number()) < 5, "{}", b.time);
+        }
+        for w in bars.windows(2) {
+            let days = w[1].time.day_number() - w[0].time.day_number();
+            assert!(days >= 1);
+            gaps += usize::from(days > 3);
+            flats += usize::from(w[1].high == w[1].low && w[0].high == w[0].low);
+        }
+        zero_volumes += bars.iter().filter(|b| b.volume == 0.0).count();
+        dojis += bars
+            .iter()
+            .filter(|b| b.close == b.open && b.high > b.low)
+            .count();
+        months += resample(&bars, Timeframe::Monthly).len();
+    }
+    assert!(gaps > 10, "gaps {gaps}");
+    assert!(flats > 10, "flat stretches {flats}");
+    assert!(zero_volumes > 10, "zero volumes {zero_volumes}");
+    assert!(dojis > 10, "unchanged closes {dojis}");
+    assert!(months > 50, "months {months}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+    #[test]
+    fn every_generated_scan_compiles(text in scan_gen::scan_text()) {
+        if let Err(diags) = lang::compile(&text) {
+            panic!("{text}\n{}", lang::render_all(&diags, &text));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The reference on generated scans and series
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn the_reference_evaluates_generated_scans_point_in_time(
+        text in scan_gen::scan_text(),
+        bars in scan_gen::daily_bars(),
+        symbol in prop::sample::select(vec!["AAPL", "BRK.B", "SPY", "ZZZ"]),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let scan = lang::compile(&text).expect("generated scans compile");
+        let m = cut.index(bars.len() + 1);
+        for root in roots(&scan) {
+            let values = evaluate(root, &bars, symbol);
+            prop_assert_eq!(values.len(), bars.len());
+            if root.ty() == Ty::Condition {
+                prop_assert!(values.iter().all(|v| v.is_nan() || *v == 0.0 || *v == 1.0));
+            }
+            // Point in time: the history cut at any bar gives the same values up to it.
+            let prefix = evaluate(root, &bars[..m], symbol);
+            for (i, (a, b)) in prefix.iter().zip(&values).enumerate() {
+                prop_assert!(
+                    a.to_bits() == b.to_bits(),
+                    "{} bar {}: prefix {} whole {}", text, i, a, b
+                );
+            }
+        }
+    }
 }
