@@ -95,3 +95,37 @@ proptest! {
         }
     }
 }
+
+/// Every scan of the language reference's cookbook runs over the whole dataset, at the
+/// latest bar and in a backtest, and says something: some symbols are evaluated.
+#[test]
+fn every_cookbook_scan_runs_on_the_whole_dataset() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/scan-language.md"
+    ))
+    .expect("the language reference");
+    let scans: Vec<&str> = doc
+        .split("```scan\n")
+        .skip(1)
+        .map(|block| block.split("```").next().expect("closed block"))
+        .collect();
+    assert!(scans.len() >= 20, "{} scans", scans.len());
+    let options = scan::eval::BacktestOptions {
+        horizons: vec![5],
+        from: None,
+        to: None,
+    };
+    for text in scans {
+        let plan = Plan::new(&lang::compile(text).expect("cookbook scans compile"));
+        let outcome = plan.scan(universe(), scan::eval::At::Latest);
+        assert!(outcome.evaluated > 400, "`{text}`: {outcome:?}");
+        assert!(outcome.skipped < outcome.evaluated, "`{text}`: {outcome:?}");
+        let backtest = plan.backtest(universe(), &options);
+        assert_eq!(backtest.summary.len(), 1);
+        assert!(
+            backtest.summary[0].baseline.count >= backtest.summary[0].signals.count,
+            "`{text}`"
+        );
+    }
+}
