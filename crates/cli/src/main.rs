@@ -7,6 +7,7 @@ mod data;
 mod indicator;
 mod output;
 mod scan;
+mod service;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,11 @@ enum Command {
     /// Measure performance.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Run the web service: API, web UI and background jobs.
+    Serve(service::ServeArgs),
+    /// Inspect the service's configuration.
+    #[command(subcommand)]
+    Config(service::ConfigCommand),
 }
 
 /// A failure to report to the user; `usage` ones exit with status 2.
@@ -63,6 +69,8 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(args),
         Command::Indicator(args) => indicator::run(args),
         Command::Bench(command) => bench::run(command),
+        Command::Serve(args) => service::serve(args),
+        Command::Config(command) => service::config(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,9 +4,10 @@
 //! value; a bad value is an error naming the variable and saying what is expected. The
 //! process environment wins over `.env`, as with every twelve-factor tool.
 
+use crate::net::IpNet;
 use std::collections::HashMap;
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -135,7 +136,7 @@ pub struct Config {
     /// Origins allowed to call the API from a browser (CORS); empty allows none.
     pub cors_origins: Vec<String>,
     /// Peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: Vec<IpNet>,
     pub request_body_limit: usize,
     pub request_timeout: Duration,
 }
@@ -354,10 +355,7 @@ impl Config {
         let trusted_proxies = vars
             .list("TRUSTED_PROXIES")
             .iter()
-            .map(|p| {
-                p.parse()
-                    .map_err(|_| error("TRUSTED_PROXIES", format!("`{p}` is not an IP address")))
-            })
+            .map(|p| p.parse().map_err(|e| error("TRUSTED_PROXIES", e)))
             .collect::<Result<_, _>>()?;
         Ok(Config {
             environment,

@@ -2,3 +2,9 @@
 //! web UI, around the engine (`scan`) and market data (`market`) crates.
 
 pub mod config;
+pub mod http;
+pub mod net;
+pub mod serve;
+pub mod shutdown;
+pub mod state;
+pub mod telemetry;

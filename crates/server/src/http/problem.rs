@@ -1,0 +1,140 @@
+//! RFC 9457 problem details: every API error is `application/problem+json` with a
+//! machine-readable `type`, a human `title` and `detail`, and the request id that ties
+//! it to the server's logs.
+
+use super::request_id;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// An error as the client sees it.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    /// Short kebab-case identifier, published as `type: "/problems/<slug>"`.
+    slug: &'static str,
+    title: String,
+    detail: Option<String>,
+    /// Extension members, e.g. `errors` for validation failures.
+    extensions: Map<String, Value>,
+    headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    #[serde(flatten)]
+    extensions: &'a Map<String, Value>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &'static str, title: impl Into<String>) -> Self {
+        Problem {
+            status,
+            slug,
+            title: title.into(),
+            detail: None,
+            extensions: Map::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The generic problem for a status, titled by its reason phrase.
+    pub fn status(status: StatusCode) -> Self {
+        let title = status.canonical_reason().unwrap_or("Error");
+        Problem::new(status, slug_for(status), title)
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn extension(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.extensions.insert(name.to_string(), value.into());
+        self
+    }
+
+    pub fn header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Problem::status(StatusCode::BAD_REQUEST).detail(detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Problem::status(StatusCode::NOT_FOUND).detail(detail)
+    }
+
+    /// A dependency (database, Redis) is unavailable; the client may retry.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Problem::status(StatusCode::SERVICE_UNAVAILABLE)
+            .detail(detail)
+            .header(header::RETRY_AFTER, HeaderValue::from_static("5"))
+    }
+
+    /// A failure that is ours, not the client's: logged in full, shown without internals.
+    pub fn internal(error: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%error, "internal error");
+        Problem::status(StatusCode::INTERNAL_SERVER_ERROR)
+            .detail("The server failed to handle the request; it has been logged.")
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        self.status
+    }
+}
+
+fn slug_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad-request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not-found",
+        405 => "method-not-allowed",
+        408 => "request-timeout",
+        409 => "conflict",
+        413 => "payload-too-large",
+        415 => "unsupported-media-type",
+        422 => "unprocessable-content",
+        429 => "too-many-requests",
+        500 => "internal-error",
+        503 => "service-unavailable",
+        504 => "gateway-timeout",
+        _ if status.is_client_error() => "client-error",
+        _ => "server-error",
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = Body {
+            kind: format!("/problems/{}", self.slug),
+            title: &self.title,
+            status: self.status.as_u16(),
+            detail: self.detail.as_deref(),
+            request_id: request_id::current(),
+            extensions: &self.extensions,
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        let mut response = (self.status, json).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
+        response
+    }
+}
