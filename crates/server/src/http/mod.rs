@@ -24,7 +24,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub fn router(app: AppState) -> Router {
     let config = &app.config.clone();
-    let api = Router::new();
+    let api = crate::api::routes().layer(from_fn_with_state(app.clone(), crate::ratelimit::limit));
     let routes = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
