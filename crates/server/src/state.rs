@@ -2,11 +2,12 @@
 
 use crate::config::Config;
 use crate::http::health::CheckResult;
+use crate::market::universe::Universe;
 use crate::metrics::Metrics;
 use crate::ratelimit::shared::SharedStore;
 use crate::ratelimit::RateLimiter;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 pub type AppState = Arc<App>;
 
@@ -14,6 +15,7 @@ pub struct App {
     pub config: Config,
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
+    universe: RwLock<Arc<Universe>>,
 }
 
 impl App {
@@ -27,6 +29,7 @@ impl App {
         Ok(Arc::new(App {
             rate_limiter: RateLimiter::new(config.rate_limits.clone(), shared_limits),
             metrics: Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?,
+            universe: RwLock::new(Arc::new(Universe::demo())),
             config,
         }))
     }
@@ -42,6 +45,16 @@ pub enum StartError {
 }
 
 impl App {
+    /// The universe as it is now; a scan keeps its snapshot even if an import replaces it.
+    pub fn universe(&self) -> Arc<Universe> {
+        // The lock only guards swapping one Arc for another: poisoning cannot leave it
+        // half-written.
+        self.universe
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Each dependency's state, checked now.
     pub async fn readiness(&self) -> BTreeMap<&'static str, CheckResult> {
         let mut checks = BTreeMap::new();

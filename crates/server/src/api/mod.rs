@@ -1,12 +1,17 @@
 //! The versioned JSON API under `/api/v1`.
 
+pub mod symbols;
+
 use crate::state::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(index))
+    Router::new()
+        .route("/", get(index))
+        .route("/symbols", get(symbols::list))
+        .route("/symbols/{symbol}/bars", get(symbols::bars))
 }
 
 #[derive(Serialize)]

@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod csrf;
 pub mod health;
 pub mod observe;
+pub mod pagination;
 pub mod problem;
 pub mod request_id;
 pub mod security_headers;
