@@ -2,3 +2,4 @@
 //! web UI, around the engine (`scan`) and market data (`market`) crates.
 
 pub mod config;
+pub mod db;
