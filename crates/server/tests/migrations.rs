@@ -9,9 +9,9 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
     TransactionTrait,
 };
+use sea_orm_migration::MigratorTrait;
 use server::config::{Config, Vars};
 use server::db::{self, audit, audit::AuditEvent, Migrator};
-use sea_orm_migration::MigratorTrait;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -98,7 +98,11 @@ async fn a_request_waiting_for_a_busy_pool_fails_fast_and_reads_as_unavailable()
     let held = db.begin().await.unwrap();
     let started = Instant::now();
     let err = db::ping(&db).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(err.is_unavailable(), "{err}");
     held.rollback().await.unwrap();
     db::ping(&db).await.unwrap();
@@ -138,7 +142,10 @@ async fn postgres_instances_starting_together_migrate_once() {
         for run in runs {
             run.await.unwrap().unwrap();
         }
-        assert_eq!(applied_migrations(&pools[0]).await, Migrator::migrations().len() as i64);
+        assert_eq!(
+            applied_migrations(&pools[0]).await,
+            Migrator::migrations().len() as i64
+        );
         for pool in pools {
             pool.close().await.unwrap();
         }
@@ -174,14 +181,17 @@ async fn an_unreachable_postgres_fails_within_seconds_with_a_db_error() {
 
 async fn check_schema(db: &DatabaseConnection) {
     db::migrate(db).await.expect("migrating an empty database");
-    let tables = tables(db).await;
+    let created = tables(db).await;
     db::migrate(db)
         .await
         .expect("migrating a current database is a no-op");
-    assert_eq!(tables(db).await, tables);
-    assert_eq!(applied_migrations(db).await, Migrator::migrations().len() as i64);
+    assert_eq!(tables(db).await, created);
+    assert_eq!(
+        applied_migrations(db).await,
+        Migrator::migrations().len() as i64
+    );
     for table in TABLES {
-        assert!(tables.iter().any(|t| t == table), "table {table} missing");
+        assert!(created.iter().any(|t| t == table), "table {table} missing");
     }
     check_foreign_keys_are_indexed(db).await;
     check_audit_log_is_append_only(db).await;
@@ -216,7 +226,10 @@ async fn check_foreign_keys_are_indexed(db: &DatabaseConnection) {
         let table: String = row.try_get("", "tbl").unwrap();
         let column: String = row.try_get("", "col").unwrap();
         let indexed: i32 = row.try_get("", "indexed").unwrap();
-        assert_eq!(indexed, 1, "{table}.{column} is a foreign key without an index");
+        assert_eq!(
+            indexed, 1,
+            "{table}.{column} is a foreign key without an index"
+        );
         foreign_keys.push(format!("{table}.{column}"));
     }
     for expected in [
@@ -368,7 +381,10 @@ async fn insert_raw(
         .columns(values.iter().map(|(c, _)| *c))
         .values_panic(values.iter().map(|(_, v)| v.clone().into()))
         .returning_col("id");
-    let row = db.query_one(&stmt).await?.expect("INSERT … RETURNING gave no row");
+    let row = db
+        .query_one(&stmt)
+        .await?
+        .expect("INSERT … RETURNING gave no row");
     row.try_get("", "id")
 }
 

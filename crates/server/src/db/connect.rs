@@ -7,9 +7,7 @@
 
 use super::error::{mask_password, DbError};
 use crate::config::Config;
-use sea_orm::sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous,
-};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use std::str::FromStr;
 use std::time::Duration;

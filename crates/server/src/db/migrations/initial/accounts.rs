@@ -7,7 +7,11 @@ pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     TableSpec::new("users")
         // Normalised (trimmed, lower-cased) by the application; the check keeps a
         // mixed-case copy from slipping past the unique index.
-        .col(text("email").check(Expr::cust("email = lower(email)")).take())
+        .col(
+            text("email")
+                .check(Expr::cust("email = lower(email)"))
+                .take(),
+        )
         .col(ts_null("email_verified_at"))
         .col(text_null("password_hash"))
         .col(text_null("display_name"))

@@ -33,7 +33,12 @@ pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     // Financial records outlive nothing: deleting a user with invoices is refused.
     TableSpec::new("invoices")
         .fk("user_id", "users", false, ForeignKeyAction::Restrict)
-        .fk("membership_id", "memberships", true, ForeignKeyAction::SetNull)
+        .fk(
+            "membership_id",
+            "memberships",
+            true,
+            ForeignKeyAction::SetNull,
+        )
         .col(text_null("number"))
         .col(text_default("status", "draft"))
         .col(currency())

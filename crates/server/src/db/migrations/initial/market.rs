@@ -9,7 +9,13 @@ pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .col(text_null("name"))
         .col(text_null("exchange"))
         .col(text_default("asset_type", "stock"))
-        .col(ColumnDef::new("currency").char_len(3).not_null().default("usd").take())
+        .col(
+            ColumnDef::new("currency")
+                .char_len(3)
+                .not_null()
+                .default("usd")
+                .take(),
+        )
         .col(text_null("sector"))
         .col(text_null("industry"))
         .col(flag("is_active", true))

@@ -90,7 +90,12 @@ pub async fn create(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
 
     TableSpec::new("watchlist_items")
-        .fk("watchlist_id", "watchlists", false, ForeignKeyAction::Cascade)
+        .fk(
+            "watchlist_id",
+            "watchlists",
+            false,
+            ForeignKeyAction::Cascade,
+        )
         .fk("symbol_id", "symbols", false, ForeignKeyAction::Cascade)
         .col(int("position", 0))
         .col(text_null("note"))
