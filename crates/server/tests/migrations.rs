@@ -193,9 +193,57 @@ async fn check_schema(db: &DatabaseConnection) {
     for table in TABLES {
         assert!(created.iter().any(|t| t == table), "table {table} missing");
     }
+    if db.get_database_backend() == DbBackend::Postgres {
+        check_postgres_column_types(db).await;
+    }
     check_foreign_keys_are_indexed(db).await;
     check_audit_log_is_append_only(db).await;
     check_unique_constraints(db).await;
+}
+
+/// The documented conventions, as PostgreSQL sees them: identity `bigint` ids,
+/// `timestamptz` instants, `jsonb` documents, `bigint` money and bar days.
+async fn check_postgres_column_types(db: &DatabaseConnection) {
+    let rows = query(
+        db,
+        "SELECT table_name::text AS tbl, column_name::text AS col, data_type::text AS ty,
+                is_identity::text AS ident
+         FROM information_schema.columns WHERE table_schema = 'public'",
+    )
+    .await;
+    let column = |table: &str, name: &str| -> (String, String) {
+        rows.iter()
+            .find(|r| {
+                r.try_get::<String>("", "tbl").unwrap() == table
+                    && r.try_get::<String>("", "col").unwrap() == name
+            })
+            .map(|r| {
+                (
+                    r.try_get("", "ty").unwrap(),
+                    r.try_get("", "ident").unwrap(),
+                )
+            })
+            .unwrap_or_else(|| panic!("{table}.{name} missing"))
+    };
+    for table in TABLES {
+        assert_eq!(
+            column(table, "id"),
+            ("bigint".into(), "YES".into()),
+            "{table}.id"
+        );
+    }
+    for (table, name, ty) in [
+        ("users", "created_at", "timestamp with time zone"),
+        ("memberships", "trial_ends_at", "timestamp with time zone"),
+        ("audit_log", "details", "jsonb"),
+        ("jobs", "payload", "jsonb"),
+        ("payments", "amount_minor", "bigint"),
+        ("bars", "day", "bigint"),
+        ("bars", "symbol_id", "bigint"),
+        ("memberships", "cancel_at_period_end", "boolean"),
+    ] {
+        assert_eq!(column(table, name).0, ty, "{table}.{name}");
+    }
 }
 
 async fn check_foreign_keys_are_indexed(db: &DatabaseConnection) {
