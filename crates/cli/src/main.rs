@@ -4,6 +4,7 @@
 mod backtest;
 mod bench;
 mod data;
+mod import;
 mod indicator;
 mod output;
 mod scan;
@@ -36,6 +37,10 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Run the web service: API, web UI and background jobs.
     Serve(service::ServeArgs),
+    /// Load CSV bars into the service's database (replaces the demo universe).
+    Import(import::ImportArgs),
+    /// Bring the database schema up to date.
+    Migrate,
     /// Inspect the service's configuration.
     #[command(subcommand)]
     Config(service::ConfigCommand),
@@ -71,6 +76,8 @@ fn main() -> ExitCode {
         Command::Bench(command) => bench::run(command),
         Command::Serve(args) => service::serve(args),
         Command::Config(command) => service::config(command),
+        Command::Import(args) => import::import(args),
+        Command::Migrate => import::migrate(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

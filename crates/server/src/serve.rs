@@ -40,7 +40,7 @@ pub async fn serve_on(
     shutdown: Shutdown,
 ) -> Result<(), ServeError> {
     let address = listener.local_addr()?;
-    let app = App::new(config)?;
+    let app = App::start(config).await?;
     let router = crate::http::router(app);
     tracing::info!(%address, "listening");
     let server = axum::serve(

@@ -1,25 +1,60 @@
 //! What every request handler can reach: the configuration and the shared services.
 
 use crate::config::Config;
+use crate::db::{self, DatabaseConnection, DbError};
 use crate::http::health::CheckResult;
+use crate::market::store;
 use crate::market::universe::Universe;
 use crate::metrics::Metrics;
 use crate::ratelimit::shared::SharedStore;
 use crate::ratelimit::RateLimiter;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 pub type AppState = Arc<App>;
 
 pub struct App {
     pub config: Config,
+    pub db: DatabaseConnection,
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
     universe: RwLock<Arc<Universe>>,
 }
 
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Database(#[from] DbError),
+    #[error("Redis settings: {0}")]
+    Redis(String),
+    #[error("metrics: {0}")]
+    Metrics(String),
+}
+
 impl App {
-    pub fn new(config: Config) -> Result<AppState, StartError> {
+    /// Connects to the database, brings its schema up to date, and loads the universe
+    /// (the demo universe, recorded on first start, when nothing was imported).
+    pub async fn start(config: Config) -> Result<AppState, StartError> {
+        let db = db::connect(&config).await?;
+        db::migrate(&db).await?;
+        let started = Instant::now();
+        let universe = match store::load(&db).await? {
+            Some(universe) => universe,
+            None => {
+                let demo = Universe::demo();
+                store::record_demo(&db, &demo).await?;
+                tracing::info!("empty database: started with the synthetic demo universe");
+                demo
+            }
+        };
+        tracing::info!(
+            symbols = universe.len(),
+            source = ?universe.source,
+            seconds = started.elapsed().as_secs_f64(),
+            "universe loaded"
+        );
         let shared_limits = match &config.redis {
             None => None,
             Some(redis) => {
@@ -29,22 +64,12 @@ impl App {
         Ok(Arc::new(App {
             rate_limiter: RateLimiter::new(config.rate_limits.clone(), shared_limits),
             metrics: Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?,
-            universe: RwLock::new(Arc::new(Universe::demo())),
+            universe: RwLock::new(Arc::new(universe)),
+            db,
             config,
         }))
     }
-}
 
-/// Why the app could not be assembled.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("Redis settings: {0}")]
-    Redis(String),
-    #[error("metrics: {0}")]
-    Metrics(String),
-}
-
-impl App {
     /// The universe as it is now; a scan keeps its snapshot even if an import replaces it.
     pub fn universe(&self) -> Arc<Universe> {
         // The lock only guards swapping one Arc for another: poisoning cannot leave it
@@ -58,6 +83,14 @@ impl App {
     /// Each dependency's state, checked now.
     pub async fn readiness(&self) -> BTreeMap<&'static str, CheckResult> {
         let mut checks = BTreeMap::new();
+        let started = Instant::now();
+        checks.insert(
+            "database",
+            match db::ping(&self.db).await {
+                Ok(()) => CheckResult::up(started.elapsed()),
+                Err(error) => CheckResult::down(error.to_string()),
+            },
+        );
         if let Some(redis) = self.rate_limiter.health().await {
             checks.insert("redis", redis);
         }
@@ -65,5 +98,11 @@ impl App {
     }
 
     /// Brings the gauges that mirror other components' state up to date for a scrape.
-    pub async fn refresh_gauges(&self) {}
+    pub async fn refresh_gauges(&self) {
+        let pool = db::pool_stats(&self.db);
+        let gauge = &self.metrics.db_connections;
+        gauge.with_label_values(&["idle"]).set(pool.idle);
+        gauge.with_label_values(&["in_use"]).set(pool.in_use);
+        gauge.with_label_values(&["max"]).set(pool.max);
+    }
 }

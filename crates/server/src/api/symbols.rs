@@ -9,21 +9,24 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use scan::{BarSeries, BarTime};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_SYMBOLS: usize = 100;
 const MAX_SYMBOLS: usize = 1_000;
 const DEFAULT_BARS: usize = 1_000;
 const MAX_BARS: usize = 10_000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct SymbolsQuery {
+    /// Symbols per page, 1 to 1,000 (default 100).
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Symbols starting with this text, case-insensitive.
     prefix: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SymbolSummary {
     symbol: String,
     name: Option<String>,
@@ -34,13 +37,25 @@ pub struct SymbolSummary {
     last_close: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SymbolsPage {
+    /// `demo` while the synthetic demo universe is loaded, `imported` for real data.
     source: Source,
     #[serde(flatten)]
     page: Page<SymbolSummary>,
 }
 
+/// The symbols of the universe, in alphabetical order.
+#[utoipa::path(
+    get,
+    path = "/symbols",
+    tag = "market data",
+    params(SymbolsQuery),
+    responses(
+        (status = 200, body = SymbolsPage),
+        (status = 400, description = "A bad query parameter", body = crate::api::ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
 pub async fn list(
     State(app): State<AppState>,
     Query(query): Query<SymbolsQuery>,
@@ -78,15 +93,19 @@ pub async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 pub struct BarsQuery {
+    /// First date, `YYYY-MM-DD` (default: the first bar).
     from: Option<String>,
+    /// Last date, `YYYY-MM-DD` (default: the last bar).
     to: Option<String>,
+    /// Bars per page, 1 to 10,000 (default 1,000).
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BarOut {
     date: String,
     open: f64,
@@ -96,7 +115,7 @@ pub struct BarOut {
     volume: f64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BarsPage {
     symbol: String,
     source: Source,
@@ -104,6 +123,18 @@ pub struct BarsPage {
     page: Page<BarOut>,
 }
 
+/// A symbol's daily bars, oldest first.
+#[utoipa::path(
+    get,
+    path = "/symbols/{symbol}/bars",
+    tag = "market data",
+    params(("symbol" = String, Path, description = "Ticker, any case"), BarsQuery),
+    responses(
+        (status = 200, body = BarsPage),
+        (status = 400, description = "A bad query parameter", body = crate::api::ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such symbol", body = crate::api::ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
 pub async fn bars(
     State(app): State<AppState>,
     Path(symbol): Path<String>,

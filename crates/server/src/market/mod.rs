@@ -1,3 +1,4 @@
 //! The market the server scans: every symbol's bars, held in memory.
 
+pub mod store;
 pub mod universe;

@@ -6,7 +6,7 @@ use scan::BarSeries;
 use std::collections::HashMap;
 
 /// Where the bars came from; demo data is labelled as such in the API and the UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     Demo,
