@@ -78,14 +78,23 @@ pub struct PoolStats {
 }
 
 pub fn pool_stats(db: &DatabaseConnection) -> PoolStats {
-    let (size, idle, max) = match db {
-        DatabaseConnection::SqlxSqlitePoolConnection(_) => {
+    // The backend is checked first: the pool getters panic on the other backend.
+    let (size, idle, max) = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
             let pool = db.get_sqlite_connection_pool();
-            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
         }
-        DatabaseConnection::SqlxPostgresPoolConnection(_) => {
+        sea_orm::DbBackend::Postgres => {
             let pool = db.get_postgres_connection_pool();
-            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+            (
+                pool.size(),
+                pool.num_idle(),
+                pool.options().get_max_connections(),
+            )
         }
         _ => (0, 0, 0),
     };

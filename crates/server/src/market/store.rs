@@ -9,9 +9,9 @@
 use super::universe::{Listing, Source, Universe};
 use crate::db::DbError;
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement, TransactionTrait};
 use scan::{Bar, BarSeries, BarTime};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement, TransactionTrait};
 use std::collections::HashMap;
 
 /// Rows per INSERT: 9 values each stays under SQLite's 32,766 bound parameters.
@@ -37,19 +37,21 @@ pub async fn import<'a>(
     let txn = db.begin().await?;
     let mut summary = ImportSummary {
         demo_symbols_removed: txn
-            .execute(build(
-                &txn,
+            .execute(
                 Query::delete()
                     .from_table(Alias::new("symbols"))
                     .and_where(Expr::col(Alias::new("is_demo")).eq(true)),
-            ))
+            )
             .await?
             .rows_affected(),
         ..ImportSummary::default()
     };
     for (listing, series) in entries {
         let symbol_id = upsert_symbol(&txn, listing, Source::Imported).await?;
-        for chunk in (0..series.len()).collect::<Vec<_>>().chunks(BARS_PER_STATEMENT) {
+        for chunk in (0..series.len())
+            .collect::<Vec<_>>()
+            .chunks(BARS_PER_STATEMENT)
+        {
             upsert_bars(&txn, symbol_id, series, chunk).await?;
         }
         summary.symbols += 1;
@@ -80,7 +82,15 @@ async fn upsert_symbol(
     insert
         .into_table(Alias::new("symbols"))
         .columns(
-            ["ticker", "name", "sector", "is_demo", "created_at", "updated_at"].map(Alias::new),
+            [
+                "ticker",
+                "name",
+                "sector",
+                "is_demo",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
         )
         .values_panic([
             listing.symbol.clone().into(),
@@ -106,7 +116,7 @@ async fn upsert_symbol(
         )
         .returning_col(Alias::new("id"));
     let row = txn
-        .query_one(build(txn, &insert))
+        .query_one(&insert)
         .await?
         .ok_or_else(|| DbError::Query(sea_orm::DbErr::RecordNotInserted))?;
     Ok(row.try_get_by_index::<i64>(0)?)
@@ -121,7 +131,14 @@ async fn upsert_bars(
     let mut insert = Query::insert();
     insert.into_table(Alias::new("bars")).columns(
         [
-            "symbol_id", "day", "open", "high", "low", "close", "volume", "adj_close",
+            "symbol_id",
+            "day",
+            "open",
+            "high",
+            "low",
+            "close",
+            "volume",
+            "adj_close",
         ]
         .map(Alias::new),
     );
@@ -142,19 +159,15 @@ async fn upsert_bars(
             .update_columns(["open", "high", "low", "close", "volume", "adj_close"].map(Alias::new))
             .to_owned(),
     );
-    txn.execute(build(txn, &insert)).await?;
+    txn.execute(&insert).await?;
     Ok(())
-}
-
-fn build(db: &impl ConnectionTrait, statement: &impl sea_orm::sea_query::QueryStatementWriter) -> Statement {
-    db.get_database_backend().build(statement)
 }
 
 /// The universe as stored, or `None` when the database holds no symbols yet.
 pub async fn load(db: &DatabaseConnection) -> Result<Option<Universe>, DbError> {
     let backend = db.get_database_backend();
     let symbol_rows = db
-        .query_all(Statement::from_string(
+        .query_all_raw(Statement::from_string(
             backend,
             "SELECT id, ticker, name, sector, is_demo FROM symbols WHERE is_active ORDER BY id",
         ))
@@ -184,7 +197,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<Option<Universe>, DbError> 
         entries.push((listing, Vec::new()));
     }
     let bar_rows = db
-        .query_all(Statement::from_string(
+        .query_all_raw(Statement::from_string(
             backend,
             "SELECT symbol_id, day, open, high, low, close, volume, adj_close FROM bars ORDER BY symbol_id, day",
         ))
