@@ -4,7 +4,9 @@
 pub mod config;
 pub mod http;
 pub mod net;
+pub mod plans;
 pub mod serve;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;
+pub mod web;
