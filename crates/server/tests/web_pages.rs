@@ -147,6 +147,9 @@ async fn missing_pages_are_friendly_and_missing_api_routes_are_problems() {
     assert_eq!(api.content_type, "application/problem+json");
     assert!(api.body.contains("/problems/not-found"), "{}", api.body);
 
+    let icon = server.get("/favicon.ico").await;
+    assert_eq!((icon.status, icon.content_type.as_str()), (200, "image/svg+xml"));
+
     let health = server.get("/healthz").await;
     assert_eq!(health.status, 200);
     assert!(health.content_type.starts_with("application/json"));

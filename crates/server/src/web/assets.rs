@@ -33,12 +33,10 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/nav.js"),
     ),
-    (
-        "favicon.svg",
-        "image/svg+xml",
-        include_bytes!("../../static/favicon.svg"),
-    ),
+    ("favicon.svg", "image/svg+xml", FAVICON),
 ];
+
+const FAVICON: &[u8] = include_bytes!("../../static/favicon.svg");
 
 pub struct Asset {
     /// The name templates use, e.g. `app.css`.
@@ -84,6 +82,20 @@ pub fn url(name: &str) -> &'static str {
         .iter()
         .find(|a| a.name == name)
         .map_or("/static/missing", |a| a.url.as_str())
+}
+
+/// `GET /favicon.ico`: browsers ask for it on pages without an icon link (JSON answers
+/// such as `/healthz`); the SVG icon serves. Its name has no hash, so it is cached for a
+/// day only.
+pub async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        ],
+        FAVICON,
+    )
+        .into_response()
 }
 
 /// `GET /static/{file}`: only the current hashed name of a file is served.

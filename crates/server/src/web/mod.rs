@@ -14,6 +14,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(pages::landing))
         .route("/pricing", get(pages::pricing))
         .route("/static/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
 }
 
 /// Paths that belong to the JSON API, where errors are problem+json and never HTML.
