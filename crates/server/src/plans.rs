@@ -229,7 +229,7 @@ mod tests {
     fn bad_plans_say_which_and_why() {
         let cases = [
             ("[]", "the list is empty"),
-            ("{", "EOF while parsing"),
+            ("[{", "EOF while parsing"),
             (
                 r#"[{"id":"a","name":"A","price_minor":1,"currency":"usd","interval":"week"}]"#,
                 "unknown variant `week`",
