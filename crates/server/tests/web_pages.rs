@@ -148,7 +148,10 @@ async fn missing_pages_are_friendly_and_missing_api_routes_are_problems() {
     assert!(api.body.contains("/problems/not-found"), "{}", api.body);
 
     let icon = server.get("/favicon.ico").await;
-    assert_eq!((icon.status, icon.content_type.as_str()), (200, "image/svg+xml"));
+    assert_eq!(
+        (icon.status, icon.content_type.as_str()),
+        (200, "image/svg+xml")
+    );
 
     let health = server.get("/healthz").await;
     assert_eq!(health.status, 200);
