@@ -7,9 +7,11 @@
 //! This crate does no terminal output: progress is reported through a callback so the
 //! command line can draw a bar and a server can ignore it.
 //!
-//! [`synthetic`] generates deterministic random-walk series for benchmarks and tests.
+//! [`synthetic`] generates deterministic random-walk series for benchmarks and tests;
+//! [`demo`] the synthetic demo universe a new installation starts with.
 
 pub mod csv;
+pub mod demo;
 pub mod symbol;
 pub mod synthetic;
 

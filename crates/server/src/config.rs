@@ -6,6 +6,7 @@
 
 use crate::net::IpNet;
 use crate::plans::{self, Plan};
+use crate::ratelimit::quota::Quota;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -81,6 +82,8 @@ pub struct RedisConfig {
     pub port: u16,
     pub db: u32,
     pub password: Option<Secret>,
+    /// Prepended to every key, so deployments (or test runs) can share one Redis.
+    pub key_prefix: String,
 }
 
 impl RedisConfig {
@@ -116,6 +119,61 @@ pub struct SentryConfig {
     pub traces_sample_rate: f32,
 }
 
+/// API request quotas: one for callers without an account, one per plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimits {
+    pub anonymous: Quota,
+    /// A plan without its own quota gets the first one's.
+    pub plans: Vec<PlanQuota>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanQuota {
+    pub plan: &'static str,
+    pub variable: &'static str,
+    pub quota: Quota,
+}
+
+impl RateLimits {
+    /// The plans with a `RATE_LIMIT_<PLAN>` variable, and their defaults per minute.
+    const PLANS: [(&'static str, &'static str, u32); 4] = [
+        ("free", "RATE_LIMIT_FREE", 120),
+        ("basic", "RATE_LIMIT_BASIC", 300),
+        ("pro", "RATE_LIMIT_PRO", 1_200),
+        ("enterprise", "RATE_LIMIT_ENTERPRISE", 6_000),
+    ];
+
+    fn load(vars: &Vars) -> Result<RateLimits, ConfigError> {
+        let quota = |name: &'static str, per_minute: u32| -> Result<Quota, ConfigError> {
+            match vars.get(name) {
+                None => Ok(Quota::per_minute(per_minute)),
+                Some(text) => text.parse().map_err(|e: String| error(name, e)),
+            }
+        };
+        Ok(RateLimits {
+            anonymous: quota("RATE_LIMIT_ANONYMOUS", 60)?,
+            plans: Self::PLANS
+                .iter()
+                .map(|&(plan, variable, default)| {
+                    Ok(PlanQuota {
+                        plan,
+                        variable,
+                        quota: quota(variable, default)?,
+                    })
+                })
+                .collect::<Result<_, ConfigError>>()?,
+        })
+    }
+
+    pub fn for_plan(&self, plan: &str) -> Quota {
+        self.plans
+            .iter()
+            .find(|p| p.plan == plan)
+            .or(self.plans.first())
+            .map_or(self.anonymous, |p| p.quota)
+    }
+}
+
 /// The whole effective configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -138,6 +196,7 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
+    pub rate_limits: RateLimits,
     pub request_body_limit: usize,
     pub request_timeout: Duration,
     /// The plans on offer, from `PLANS` or the built-in list.
@@ -306,6 +365,10 @@ impl Config {
                 port: vars.parse("REDIS_PORT", "a port number")?.unwrap_or(6379),
                 db: vars.parse("REDIS_DB", "a database number")?.unwrap_or(0),
                 password: vars.get("REDIS_PASSWORD").map(|p| Secret(p.to_string())),
+                key_prefix: vars
+                    .get("REDIS_KEY_PREFIX")
+                    .unwrap_or("stockscanner:")
+                    .to_string(),
             }),
         };
         let (jwt_secret, jwt_secret_origin) = jwt_secret(vars, environment, &data_dir)?;
@@ -383,6 +446,7 @@ impl Config {
             sentry,
             cors_origins: vars.list("CORS_ORIGINS"),
             trusted_proxies,
+            rate_limits: RateLimits::load(vars)?,
             request_body_limit: vars
                 .parse("REQUEST_BODY_LIMIT_BYTES", "a number of bytes")?
                 .unwrap_or(1 << 20),
@@ -433,6 +497,7 @@ impl Config {
                 lines.push(("REDIS_PORT", r.port.to_string()));
                 lines.push(("REDIS_DB", r.db.to_string()));
                 lines.push(("REDIS_PASSWORD", opt(&r.password)));
+                lines.push(("REDIS_KEY_PREFIX", r.key_prefix.clone()));
             }
         }
         let origin = match self.jwt_secret_origin {
@@ -474,6 +539,13 @@ impl Config {
         lines.push(("CORS_ORIGINS", self.cors_origins.join(",")));
         let proxies: Vec<String> = self.trusted_proxies.iter().map(|p| p.to_string()).collect();
         lines.push(("TRUSTED_PROXIES", proxies.join(",")));
+        lines.push((
+            "RATE_LIMIT_ANONYMOUS",
+            self.rate_limits.anonymous.to_string(),
+        ));
+        for plan in &self.rate_limits.plans {
+            lines.push((plan.variable, plan.quota.to_string()));
+        }
         lines.push((
             "REQUEST_BODY_LIMIT_BYTES",
             self.request_body_limit.to_string(),

@@ -1,10 +1,14 @@
 //! The Stock Scanner service: configuration, database, HTTP API, background jobs and the
 //! web UI, around the engine (`scan`) and market data (`market`) crates.
 
+pub mod api;
 pub mod config;
 pub mod http;
+pub mod market;
+pub mod metrics;
 pub mod net;
 pub mod plans;
+pub mod ratelimit;
 pub mod serve;
 pub mod shutdown;
 pub mod state;

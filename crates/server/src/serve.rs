@@ -13,6 +13,8 @@ pub enum ServeError {
         address: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot start: {0}")]
+    Start(#[from] crate::state::StartError),
     #[error("the server stopped: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -38,7 +40,7 @@ pub async fn serve_on(
     shutdown: Shutdown,
 ) -> Result<(), ServeError> {
     let address = listener.local_addr()?;
-    let app = App::new(config);
+    let app = App::new(config)?;
     let router = crate::http::router(app);
     tracing::info!(%address, "listening");
     let server = axum::serve(

@@ -90,6 +90,10 @@ async fn public_pages_render_in_the_layout_and_their_assets_are_immutable() {
             page.body.contains("class=\"site-header\""),
             "{path} lacks the layout"
         );
+        assert!(
+            page.body.contains("Demo data: the market shown here is synthetic"),
+            "{path} does not label the demo market"
+        );
 
         let urls = static_urls(&page.body);
         for name in ["app.", "theme.", "nav.", "favicon."] {

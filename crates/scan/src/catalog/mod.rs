@@ -13,7 +13,7 @@ mod table;
 
 pub use call::{parse_call, Arg, ArgValue, Call};
 pub use compute::{BarStream, Columns, ValueStream};
-pub(crate) use error::did_you_mean;
+pub use error::did_you_mean;
 pub use error::SpecError;
 pub(crate) use table::{build, Slot};
 pub use table::{IndicatorInfo, ParamInfo, ParamKind, CATALOG};

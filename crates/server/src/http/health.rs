@@ -2,7 +2,7 @@
 //!
 //! `/healthz` answers as long as the process serves HTTP. `/readyz` checks each
 //! dependency with a short timeout and answers 503 when one is down, so a load balancer
-//! sends traffic elsewhere instead of letting requests fail.
+//! sends traffic elsewhere instead of letting requests fail. `/metrics` is for Prometheus.
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -83,4 +83,13 @@ pub async fn ready(State(app): State<AppState>) -> Response {
         checks,
     };
     (status, Json(body)).into_response()
+}
+
+pub async fn metrics(State(app): State<AppState>) -> Response {
+    app.refresh_gauges().await;
+    (
+        [(axum::http::header::CONTENT_TYPE, prometheus::TEXT_FORMAT)],
+        app.metrics.render(),
+    )
+        .into_response()
 }

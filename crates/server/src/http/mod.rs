@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod csrf;
 pub mod health;
 pub mod observe;
+pub mod pagination;
 pub mod problem;
 pub mod request_id;
 pub mod security_headers;
@@ -23,11 +24,12 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub fn router(app: AppState) -> Router {
-    let config = &app.config;
-    let api = Router::new();
+    let config = &app.config.clone();
+    let api = crate::api::routes().layer(from_fn_with_state(app.clone(), crate::ratelimit::limit));
     let routes = Router::new()
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
         .merge(crate::web::routes())
         .fallback(not_found)
@@ -50,7 +52,7 @@ pub fn router(app: AppState) -> Router {
         .layer(cors(&config.cors_origins))
         .layer(from_fn(api_errors::as_problems))
         .layer(from_fn(crate::web::errors::friendly_server_errors))
-        .layer(from_fn(observe::log_request))
+        .layer(from_fn_with_state(app.clone(), observe::record))
         .layer(from_fn_with_state(
             Arc::<[_]>::from(config.trusted_proxies.clone()),
             client_ip::resolve,

@@ -1,4 +1,5 @@
-//! One log line per request: method, route, status, latency, client and request id.
+//! Per request: one log line (method, route, status, latency, client, request id) and the
+//! request counters and latency histogram of `/metrics`.
 //!
 //! The route template (not the path, so ids and symbols do not explode the logs and
 //! metrics) is only known after routing; `remember_route` runs inside the router and
@@ -6,7 +7,8 @@
 
 use super::client_ip::ClientIp;
 use super::request_id::RequestId;
-use axum::extract::{MatchedPath, Request};
+use crate::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
@@ -34,17 +36,28 @@ pub fn route_of(response: &Response) -> &str {
         .map_or("unmatched", |r| r.0.as_str())
 }
 
-pub async fn log_request(request: Request, next: Next) -> Response {
+pub async fn record(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let client = request.extensions().get::<ClientIp>().map(|c| c.0);
     let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
     let response = next.run(request).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let route = route_of(&response);
+    let status = response.status();
+    app.metrics
+        .http_requests
+        .with_label_values(&[route, method.as_str(), status.as_str()])
+        .inc();
+    app.metrics
+        .http_duration
+        .with_label_values(&[route, method.as_str()])
+        .observe(elapsed);
     tracing::info!(
         %method,
-        route = route_of(&response),
-        status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1e3,
+        route,
+        status = status.as_u16(),
+        latency_ms = elapsed * 1e3,
         client = client.map(|ip| ip.to_string()),
         request_id,
         "request"

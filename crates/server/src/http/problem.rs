@@ -10,9 +10,12 @@ use serde_json::{Map, Value};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-/// An error as the client sees it.
+/// An error as the client sees it. Boxed: it travels in every handler's `Result`.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub struct Problem(Box<Parts>);
+
+#[derive(Debug, Clone)]
+struct Parts {
     status: StatusCode,
     /// Short kebab-case identifier, published as `type: "/problems/<slug>"`.
     slug: &'static str,
@@ -39,14 +42,14 @@ struct Body<'a> {
 
 impl Problem {
     pub fn new(status: StatusCode, slug: &'static str, title: impl Into<String>) -> Self {
-        Problem {
+        Problem(Box::new(Parts {
             status,
             slug,
             title: title.into(),
             detail: None,
             extensions: Map::new(),
             headers: Vec::new(),
-        }
+        }))
     }
 
     /// The generic problem for a status, titled by its reason phrase.
@@ -56,17 +59,17 @@ impl Problem {
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     pub fn extension(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.extensions.insert(name.to_string(), value.into());
+        self.0.extensions.insert(name.to_string(), value.into());
         self
     }
 
     pub fn header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
-        self.headers.push((name, value));
+        self.0.headers.push((name, value));
         self
     }
 
@@ -93,7 +96,7 @@ impl Problem {
     }
 
     pub fn status_code(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 }
 
@@ -120,19 +123,20 @@ fn slug_for(status: StatusCode) -> &'static str {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
+        let problem = *self.0;
         let body = Body {
-            kind: format!("/problems/{}", self.slug),
-            title: &self.title,
-            status: self.status.as_u16(),
-            detail: self.detail.as_deref(),
+            kind: format!("/problems/{}", problem.slug),
+            title: &problem.title,
+            status: problem.status.as_u16(),
+            detail: problem.detail.as_deref(),
             request_id: request_id::current(),
-            extensions: &self.extensions,
+            extensions: &problem.extensions,
         };
         let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
-        let mut response = (self.status, json).into_response();
+        let mut response = (problem.status, json).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-        for (name, value) in self.headers {
+        for (name, value) in problem.headers {
             headers.insert(name, value);
         }
         response

@@ -3,6 +3,7 @@
 
 use super::assets;
 use crate::http::request_id;
+use crate::market::universe::Source;
 use crate::plans::Plan;
 use crate::state::AppState;
 use askama::Template;
@@ -41,10 +42,13 @@ impl Shell {
     }
 }
 
-/// The site-wide notice for this deployment. Nothing sets one yet; the market data
-/// store will announce demo mode through it.
-fn banner(_app: &AppState) -> Option<String> {
-    None
+/// The site-wide notice for this deployment: visitors must never take the synthetic
+/// demo market for real prices.
+fn banner(app: &AppState) -> Option<String> {
+    (app.universe().source == Source::Demo).then(|| {
+        "Demo data: the market shown here is synthetic, generated for trying Stock Scanner out."
+            .to_string()
+    })
 }
 
 #[derive(Template)]
