@@ -91,7 +91,8 @@ async fn public_pages_render_in_the_layout_and_their_assets_are_immutable() {
             "{path} lacks the layout"
         );
         assert!(
-            page.body.contains("Demo data: the market shown here is synthetic"),
+            page.body
+                .contains("Demo data: the market shown here is synthetic"),
             "{path} does not label the demo market"
         );
 
