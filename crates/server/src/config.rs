@@ -5,6 +5,7 @@
 //! process environment wins over `.env`, as with every twelve-factor tool.
 
 use crate::net::IpNet;
+use crate::plans::{self, Plan};
 use crate::ratelimit::quota::Quota;
 use std::collections::HashMap;
 use std::fmt;
@@ -198,6 +199,8 @@ pub struct Config {
     pub rate_limits: RateLimits,
     pub request_body_limit: usize,
     pub request_timeout: Duration,
+    /// The plans on offer, from `PLANS` or the built-in list.
+    pub plans: Vec<Plan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -420,6 +423,10 @@ impl Config {
             .iter()
             .map(|p| p.parse().map_err(|e| error("TRUSTED_PROXIES", e)))
             .collect::<Result<_, _>>()?;
+        let plans = match vars.get("PLANS") {
+            None => plans::defaults(),
+            Some(json) => plans::parse(json).map_err(|message| error("PLANS", message))?,
+        };
         Ok(Config {
             environment,
             bind,
@@ -447,6 +454,7 @@ impl Config {
                 vars.parse("REQUEST_TIMEOUT_SECS", "a number of seconds")?
                     .unwrap_or(30),
             ),
+            plans,
         })
     }
 
@@ -546,6 +554,8 @@ impl Config {
             "REQUEST_TIMEOUT_SECS",
             self.request_timeout.as_secs().to_string(),
         ));
+        let plan_ids: Vec<&str> = self.plans.iter().map(|p| p.id.as_str()).collect();
+        lines.push(("PLANS", plan_ids.join(",")));
         lines
             .into_iter()
             .map(|(name, value)| format!("{name} = {value}\n"))
@@ -739,6 +749,11 @@ mod tests {
                 "APP_URL",
                 "example.com",
                 "`example.com` is not an http(s) URL",
+            ),
+            (
+                "PLANS",
+                "[]",
+                "the list is empty; give at least one plan or leave PLANS unset",
             ),
         ];
         for (name, value, message) in cases {

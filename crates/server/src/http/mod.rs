@@ -31,6 +31,7 @@ pub fn router(app: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
         .nest("/api/v1", api)
+        .merge(crate::web::routes())
         .fallback(not_found)
         .route_layer(from_fn(observe::remember_route));
 
@@ -50,6 +51,7 @@ pub fn router(app: AppState) -> Router {
         ))
         .layer(cors(&config.cors_origins))
         .layer(from_fn(api_errors::as_problems))
+        .layer(from_fn(crate::web::errors::friendly_server_errors))
         .layer(from_fn_with_state(app.clone(), observe::record))
         .layer(from_fn_with_state(
             Arc::<[_]>::from(config.trusted_proxies.clone()),
@@ -65,8 +67,13 @@ pub fn router(app: AppState) -> Router {
         .with_state(app)
 }
 
+/// The API answers problem+json; everything else is a page, so it gets the friendly one.
 async fn not_found(uri: Uri) -> Response {
-    Problem::not_found(format!("there is nothing at {}", uri.path())).into_response()
+    if crate::web::is_api_path(uri.path()) {
+        Problem::not_found(format!("there is nothing at {}", uri.path())).into_response()
+    } else {
+        crate::web::pages::not_found()
+    }
 }
 
 /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
