@@ -176,7 +176,9 @@ pub struct StreamError {
 }
 
 /// A compiled scan kept live over a market: each symbol's state is updated with one new
-/// bar in O(1) per step, and the scan is answered again at once.
+/// bar in O(1) per step, and the scan is answered again at once. A clone is an
+/// independent copy of every symbol's state.
+#[derive(Clone)]
 pub struct MarketStream {
     plan: Plan,
     symbols: Vec<String>,
