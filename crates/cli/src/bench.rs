@@ -163,28 +163,19 @@ fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
 
 /// The median wall time of `runs` calls of `work`, after one untimed call.
 pub fn median_seconds(runs: u32, mut work: impl FnMut()) -> f64 {
-    median_seconds_with(runs, || (), |()| work())
+    work(); // warm caches and the allocator
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                work();
+                start.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
 }
 
-/// Like [`median_seconds`], but each call gets a fresh input from `setup`, and hands
-/// back what it wants dropped; neither the setup nor the drop is timed. For work that
-/// consumes or mutates its input, such as a streaming update.
-pub fn median_seconds_with<T, R>(
-    runs: u32,
-    mut setup: impl FnMut() -> T,
-    mut work: impl FnMut(T) -> R,
-) -> f64 {
-    drop(work(setup())); // warm caches and the allocator
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let input = setup();
-            let start = Instant::now();
-            let output = work(input);
-            let elapsed = start.elapsed().as_secs_f64();
-            drop(output);
-            elapsed
-        })
-        .collect();
+pub fn median(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
 }

@@ -3,14 +3,15 @@
 //!
 //! - **cold**: from bars to the ranked answer at the latest bar, as `stockscanner scan`
 //!   runs it;
-//! - **streaming**: a [`MarketStream`] fed every bar but the last, then one update
-//!   carrying the last bar of every symbol; only the update (and its answer) is timed.
+//! - **streaming**: a [`MarketStream`] fed every bar but the last few, then updated
+//!   with them in turn, each update carrying one new bar for every symbol; each update
+//!   (and its answer) is timed on its own, and the median reported.
 //!
 //! `scripts/bench_scan.py` runs this with `--export`, computes the reference scan the
 //! way a Python user would (TA-Lib per symbol in a loop) on the same arrays, checks it
 //! matches the same symbols, and prints the table for docs/BENCHMARKS.md.
 
-use crate::bench::{median_seconds, median_seconds_with, print_json, write_f64};
+use crate::bench::{median, median_seconds, print_json, write_f64};
 use crate::Failure;
 use clap::Args;
 use market::synthetic::random_walk;
@@ -18,6 +19,7 @@ use scan::eval::{At, MarketStream, Plan, ScanOutcome};
 use scan::{lang, Bar, BarSeries};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::time::Instant;
 
 #[derive(Args)]
 pub struct ScanBenchArgs {
@@ -88,6 +90,12 @@ pub fn symbol_name(index: usize) -> String {
 
 pub fn run(args: ScanBenchArgs) -> Result<(), Failure> {
     let (symbols, bars) = (args.symbols as usize, args.bars as usize);
+    if bars <= args.runs as usize + 1 {
+        return Err(Failure::usage(format!(
+            "--bars must exceed --runs + 1 ({}): every timed streaming update takes one bar",
+            args.runs + 1
+        )));
+    }
     let universe: Vec<BarSeries> = (0..symbols)
         .map(|i| random_walk(&symbol_name(i), SEED_BASE + i as u64, bars))
         .collect();
@@ -95,34 +103,23 @@ pub fn run(args: ScanBenchArgs) -> Result<(), Failure> {
         write_f64(dir, "universe", &universe)
             .map_err(|e| Failure::runtime(format!("cannot export to {}: {e}", dir.display())))?;
     }
-    let (history, last_bars) = split_last(&universe);
+    // One untimed update to warm up, then the timed ones.
+    let (history, updates) = split_tail(&universe, args.runs as usize + 1);
     let mut scans = Vec::new();
     for (name, text) in [("reference", REFERENCE), ("heavy", HEAVY)] {
-        let checked = lang::compile(text).map_err(|d| Failure::runtime(lang::render_all(&d, text)))?;
+        let checked =
+            lang::compile(text).map_err(|d| Failure::runtime(lang::render_all(&d, text)))?;
         let plan = Plan::new(&checked);
         let outcome = plan.scan(&universe, At::Latest);
         let cold_seconds = median_seconds(args.runs, || {
             std::hint::black_box(plan.scan(&universe, At::Latest));
         });
-        let stream = MarketStream::new(plan.clone(), &history);
-        let streamed = stream
-            .clone()
-            .update(&last_bars)
-            .map_err(|e| Failure::runtime(e.to_string()))?;
+        let (stream_update_seconds, streamed) = time_updates(&plan, &history, &updates)?;
         if streamed != outcome {
             return Err(Failure::runtime(format!(
-                "{name}: the streaming update's answer differs from the cold scan's"
+                "{name}: the streaming updates' answer differs from the cold scan's"
             )));
         }
-        let stream_update_seconds = median_seconds_with(
-            args.runs,
-            || stream.clone(),
-            // The stream and the answer go back out to be dropped untimed.
-            |mut stream| {
-                let outcome = stream.update(&last_bars).ok();
-                (stream, std::hint::black_box(outcome))
-            },
-        );
         scans.push(ScanMeasurement {
             name,
             scan: text,
@@ -167,18 +164,47 @@ pub fn run(args: ScanBenchArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Every series without its last bar, and those last bars, one per symbol.
-fn split_last(universe: &[BarSeries]) -> (Vec<BarSeries>, Vec<Option<Bar>>) {
-    universe
+/// Feeds `history` to a fresh stream, then each update in turn, as a live market feeds
+/// it: the first update warms caches, the others are timed one by one (only the
+/// update, which includes answering the scan). Returns the median and the last answer.
+fn time_updates(
+    plan: &Plan,
+    history: &[BarSeries],
+    updates: &[Vec<Option<Bar>>],
+) -> Result<(f64, ScanOutcome), Failure> {
+    let mut stream = MarketStream::new(plan.clone(), history);
+    let mut times = Vec::with_capacity(updates.len());
+    let mut last = ScanOutcome::default();
+    for bars in updates {
+        let start = Instant::now();
+        let outcome = stream.update(bars);
+        times.push(start.elapsed().as_secs_f64());
+        last = outcome.map_err(|e| Failure::runtime(e.to_string()))?;
+    }
+    Ok((median(times[1..].to_vec()), last))
+}
+
+/// Every series without its last `k` bars, and those bars: `updates[j][i]` is the
+/// j-th of them for symbol i.
+fn split_tail(universe: &[BarSeries], k: usize) -> (Vec<BarSeries>, Vec<Vec<Option<Bar>>>) {
+    let history = universe
         .iter()
         .map(|series| {
-            let last = series.len() - 1;
-            let bars = (0..last).filter_map(|i| series.bar(i)).collect();
-            let history = BarSeries::from_bars(series.symbol(), bars)
-                .expect("a prefix of valid bars is valid");
-            (history, series.bar(last))
+            let bars = (0..series.len() - k)
+                .filter_map(|i| series.bar(i))
+                .collect();
+            BarSeries::from_bars(series.symbol(), bars).expect("a prefix of valid bars is valid")
         })
-        .unzip()
+        .collect();
+    let updates = (0..k)
+        .map(|j| {
+            universe
+                .iter()
+                .map(|series| series.bar(series.len() - k + j))
+                .collect()
+        })
+        .collect();
+    (history, updates)
 }
 
 fn matched_symbols(outcome: &ScanOutcome) -> Vec<String> {

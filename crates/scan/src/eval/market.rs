@@ -1,8 +1,8 @@
 //! Scanning a whole market: every symbol evaluated in parallel at one date, matches
-//! ranked deterministically; and the streaming form that takes one new bar per symbol.
+//! ranked deterministically. The streaming form is in [`super::live`].
 
-use super::{batch, Plan, SymbolState};
-use crate::series::{Bar, BarProblem, BarSeries};
+use super::{batch, Plan};
+use crate::series::BarSeries;
 use crate::time::BarTime;
 use rayon::prelude::*;
 use std::cmp::Ordering;
@@ -164,99 +164,5 @@ fn last_time_at(series: &BarSeries, at: At) -> Option<BarTime> {
             let after = times.partition_point(|&t| t <= limit);
             after.checked_sub(1).map(|i| times[i])
         }
-    }
-}
-
-/// A bar refused by a streaming update.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{symbol}: {problem}")]
-pub struct StreamError {
-    pub symbol: String,
-    pub problem: BarProblem,
-}
-
-/// A compiled scan kept live over a market: each symbol's state is updated with one new
-/// bar in O(1) per step, and the scan is answered again at once. A clone is an
-/// independent copy of every symbol's state.
-#[derive(Clone)]
-pub struct MarketStream {
-    plan: Plan,
-    symbols: Vec<String>,
-    states: Vec<SymbolState>,
-}
-
-impl MarketStream {
-    /// Streaming states for `universe`, fed its whole history.
-    pub fn new(plan: Plan, universe: &[BarSeries]) -> Self {
-        let states = universe
-            .par_iter()
-            .map(|series| {
-                let mut state = SymbolState::new(&plan, series.symbol());
-                for i in 0..series.len() {
-                    state.update(&plan, &series.bar(i).expect("in range"));
-                }
-                state
-            })
-            .collect();
-        MarketStream {
-            symbols: universe.iter().map(|s| s.symbol().to_string()).collect(),
-            plan,
-            states,
-        }
-    }
-
-    /// The symbols, in the order updates take their bars.
-    pub fn symbols(&self) -> &[String] {
-        &self.symbols
-    }
-
-    /// Takes at most one new bar per symbol (`bars[i]` for `symbols()[i]`; `None`
-    /// leaves that symbol as it is) and answers the scan at the latest date. If any bar
-    /// is refused, nothing is updated.
-    pub fn update(&mut self, bars: &[Option<Bar>]) -> Result<ScanOutcome, StreamError> {
-        assert_eq!(bars.len(), self.states.len(), "one entry per symbol");
-        for ((state, bar), symbol) in self.states.iter().zip(bars).zip(&self.symbols) {
-            if let Some(bar) = bar {
-                state.check(bar).map_err(|problem| StreamError {
-                    symbol: symbol.clone(),
-                    problem,
-                })?;
-            }
-        }
-        let plan = &self.plan;
-        self.states
-            .par_iter_mut()
-            .zip(bars)
-            .for_each(|(state, bar)| {
-                if let Some(bar) = bar {
-                    state.update(plan, bar);
-                }
-            });
-        Ok(self.outcome())
-    }
-
-    /// The scan's answer at the latest date any symbol has reached.
-    pub fn outcome(&self) -> ScanOutcome {
-        let plan = &self.plan;
-        let as_of = self.states.iter().filter_map(SymbolState::last_time).max();
-        let verdicts = self
-            .states
-            .par_iter()
-            .zip(&self.symbols)
-            .map(|(state, symbol)| match state.last() {
-                Some(bar) if Some(bar.time) == as_of => plan.verdict(state.condition(plan), || {
-                    let values = state.values(plan);
-                    Match {
-                        symbol: symbol.clone(),
-                        time: bar.time,
-                        close: bar.close,
-                        rank: values.rank,
-                        show: values.show,
-                    }
-                }),
-                _ => Verdict::WithoutBar,
-            })
-            .collect();
-        plan.outcome(as_of, verdicts)
     }
 }
