@@ -1,7 +1,8 @@
 //! Scanning a whole market: every symbol evaluated in parallel at one date, matches
 //! ranked deterministically. The streaming form is in [`super::live`].
 
-use super::{batch, Plan};
+use super::point::{Costs, Point};
+use super::Plan;
 use crate::series::BarSeries;
 use crate::time::BarTime;
 use rayon::prelude::*;
@@ -70,28 +71,34 @@ impl Plan {
                 ..ScanOutcome::default()
             };
         };
+        let costs = Costs::new(&self.daily);
         let verdicts: Vec<Verdict> = universe
             .par_iter()
-            .map(|series| self.verdict_on(series, as_of))
+            .with_max_len(64)
+            .map(|series| self.verdict_on(series, as_of, &costs))
             .collect();
         self.outcome(Some(as_of), verdicts)
     }
 
-    fn verdict_on(&self, series: &BarSeries, as_of: BarTime) -> Verdict {
+    fn verdict_on(&self, series: &BarSeries, as_of: BarTime, costs: &Costs) -> Verdict {
         let Ok(index) = series.time().binary_search(&as_of) else {
             return Verdict::WithoutBar;
         };
         // Causal operations only: the full columns at `index` equal a run on the bars up
         // to `index`, and the batch kernels are fastest on whole columns.
-        let columns = batch::run(self, series, series.symbol());
-        let value = |slot: usize| columns[slot].get(index);
-        let condition = self.condition.map_or(1.0, value);
+        let mut point = Point::new(self, costs, series, index);
+        let condition = self.condition.map_or(1.0, |slot| point.value(slot));
+        // Rank and show values only for a match.
         self.verdict(condition, || Match {
             symbol: series.symbol().to_string(),
             time: as_of,
             close: series.close()[index],
-            rank: self.rank.map(|(slot, _)| value(slot)),
-            show: self.show.iter().map(|&(_, slot)| value(slot)).collect(),
+            rank: self.rank.map(|(slot, _)| point.value(slot)),
+            show: self
+                .show
+                .iter()
+                .map(|&(_, slot)| point.value(slot))
+                .collect(),
         })
     }
 

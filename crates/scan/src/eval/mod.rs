@@ -34,6 +34,7 @@ mod frame;
 mod live;
 mod market;
 mod plan;
+mod point;
 mod stream;
 pub mod value;
 
