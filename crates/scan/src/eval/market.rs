@@ -72,12 +72,34 @@ impl Plan {
             };
         };
         let costs = Costs::new(&self.daily);
-        let verdicts: Vec<Verdict> = universe
+        // Tallied per task and merged: a verdict per symbol is never stored.
+        let tally = universe
             .par_iter()
             .with_max_len(64)
-            .map(|series| self.verdict_on(series, as_of, &costs))
-            .collect();
-        self.outcome(Some(as_of), verdicts)
+            .fold(ScanOutcome::default, |mut tally, series| {
+                match self.verdict_on(series, as_of, &costs) {
+                    Verdict::WithoutBar => tally.without_bar += 1,
+                    Verdict::Undefined => tally.skipped += 1,
+                    Verdict::NoMatch => {}
+                    Verdict::Match(m) => tally.matches.push(m),
+                }
+                tally
+            })
+            .reduce(ScanOutcome::default, |mut a, mut b| {
+                a.without_bar += b.without_bar;
+                a.skipped += b.skipped;
+                a.matches.append(&mut b.matches);
+                a
+            });
+        let mut outcome = ScanOutcome {
+            as_of: Some(as_of),
+            evaluated: universe.len() - tally.without_bar,
+            matched: tally.matches.len(),
+            ..tally
+        };
+        // The order tasks finished in does not matter: this sorts by rank, then symbol.
+        self.order_and_limit(&mut outcome.matches, |m| m);
+        outcome
     }
 
     fn verdict_on(&self, series: &BarSeries, as_of: BarTime, costs: &Costs) -> Verdict {
@@ -110,26 +132,6 @@ impl Plan {
         } else {
             Verdict::Match(matched())
         }
-    }
-
-    fn outcome(&self, as_of: Option<BarTime>, verdicts: Vec<Verdict>) -> ScanOutcome {
-        let mut outcome = ScanOutcome {
-            as_of,
-            ..ScanOutcome::default()
-        };
-        let total = verdicts.len();
-        for verdict in verdicts {
-            match verdict {
-                Verdict::WithoutBar => outcome.without_bar += 1,
-                Verdict::Undefined => outcome.skipped += 1,
-                Verdict::NoMatch => {}
-                Verdict::Match(m) => outcome.matches.push(m),
-            }
-        }
-        outcome.evaluated = total - outcome.without_bar;
-        outcome.matched = outcome.matches.len();
-        self.order_and_limit(&mut outcome.matches, |m| m);
-        outcome
     }
 
     /// Sorts the matches of one date into the result order and applies `limit`.

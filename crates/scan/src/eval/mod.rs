@@ -30,6 +30,7 @@
 
 mod backtest;
 mod batch;
+mod bounds;
 mod frame;
 mod live;
 mod market;

@@ -7,9 +7,12 @@
 //! comparisons, arithmetic and logic are evaluated at the answered bar only, and lazily:
 //! `and`/`or` evaluate the cheaper side first and skip the other when the first decides
 //! the result, so a symbol failing an early clause never computes the indicators of the
-//! later ones. Kleene `and`/`or` are symmetric, so the order changes no result.
+//! later ones. Kleene `and`/`or` are symmetric, so the order changes no result. And a
+//! comparison whose sides are certainly apart is decided from cheap bounds of them
+//! (see [`super::bounds`]) before any exact column is computed.
 
 use super::batch::{self, Column, Computed, FrameColumns};
+use super::bounds::{self, Bounds};
 use super::plan::{Op, Plan, Program, Slot};
 use super::value::{self, UNDEFINED};
 use crate::lang::LogicOp;
@@ -26,6 +29,11 @@ impl Costs {
             let own = match op {
                 // A timeframe replays its program day by day: by far the dearest.
                 Op::Frame(..) => 64,
+                // Usually decided by bounds (see `bounds`), in a short loop.
+                Op::Indicator {
+                    indicator,
+                    source: None,
+                } if bounds::has_bounds(&indicator.0) => 1,
                 Op::Indicator { .. } | Op::Window(..) | Op::Streak(_) | Op::Crosses { .. } => 4,
                 _ => 0,
             };
@@ -91,6 +99,13 @@ impl<'a, 'p> Point<'a, 'p> {
                 value::arith(*op, x, y)
             }
             Op::Compare(op, a, b) => {
+                // Most comparisons are far from a tie: decided by bounds, they need
+                // no exact indicator column (see `bounds`).
+                if let (Some(x), Some(y)) = (self.bounds(*a, i), self.bounds(*b, i)) {
+                    if let Some(result) = Bounds::compare(*op, x, y) {
+                        return result;
+                    }
+                }
                 let (x, y) = (self.at(*a, i), self.at(*b, i));
                 value::compare(*op, x, y)
             }
@@ -154,6 +169,32 @@ impl<'a, 'p> Point<'a, 'p> {
                 self.ensure(slot);
                 self.columns[slot].as_ref().expect("ensured").get(i)
             }
+        }
+    }
+
+    /// An interval certain to hold the finite value of `slot` at bar `i`, when one is
+    /// cheaper to get than the value itself; `None` otherwise.
+    fn bounds(&mut self, slot: Slot, i: usize) -> Option<Bounds> {
+        if let Some(column) = &self.columns[slot] {
+            return Bounds::exact(column.get(i));
+        }
+        match &self.program.steps[slot] {
+            Op::Const(v) => Bounds::exact(v.0),
+            Op::Field(field) => Bounds::exact(self.series.field(field.price()?)[i]),
+            Op::Neg(a) => self.bounds(*a, i).map(Bounds::neg),
+            Op::Arith(op, a, b) => {
+                let x = self.bounds(*a, i)?;
+                let y = self.bounds(*b, i)?;
+                Bounds::arith(*op, x, y)
+            }
+            Op::Indicator {
+                indicator,
+                source: None,
+            } => {
+                let x = self.series.field(indicator.0.source()?);
+                bounds::indicator(&indicator.0, x, i)
+            }
+            _ => None,
         }
     }
 
