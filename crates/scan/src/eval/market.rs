@@ -61,8 +61,10 @@ impl Plan {
     /// Evaluates every symbol of `universe` at the date `at` selects, in parallel.
     /// Each value is computed from the bars up to that date only.
     pub fn scan(&self, universe: &[BarSeries], at: At) -> ScanOutcome {
+        // In parallel: each series' times are a separate allocation, so this is a
+        // cache miss per symbol.
         let as_of = universe
-            .iter()
+            .par_iter()
             .filter_map(|series| last_time_at(series, at))
             .max();
         let Some(as_of) = as_of else {
@@ -103,8 +105,14 @@ impl Plan {
     }
 
     fn verdict_on(&self, series: &BarSeries, as_of: BarTime, costs: &Costs) -> Verdict {
-        let Ok(index) = series.time().binary_search(&as_of) else {
-            return Verdict::WithoutBar;
+        let times = series.time();
+        // Usually the latest bar: no search.
+        let index = match times.last() {
+            Some(&last) if last == as_of => times.len() - 1,
+            _ => match times.binary_search(&as_of) {
+                Ok(index) => index,
+                Err(_) => return Verdict::WithoutBar,
+            },
         };
         // Causal operations only: the full columns at `index` equal a run on the bars up
         // to `index`, and the batch kernels are fastest on whole columns.
