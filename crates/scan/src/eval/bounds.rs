@@ -149,10 +149,10 @@ mod tests {
             .collect();
         for period in [1, 2, 20, 200] {
             let exact = crate::indicators::sma(&x, period).unwrap();
-            for i in 0..x.len() {
+            for (i, &value) in exact.iter().enumerate() {
                 match sma(&x, period, i) {
-                    None => assert!(exact[i].is_nan()),
-                    Some(b) => assert!(b.lo <= exact[i] && exact[i] <= b.hi, "{period} {i}"),
+                    None => assert!(value.is_nan()),
+                    Some(b) => assert!(b.lo <= value && value <= b.hi, "{period} {i}"),
                 }
             }
         }
