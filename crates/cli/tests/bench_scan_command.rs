@@ -36,8 +36,7 @@ fn reference_matches(close: &[f64], volume: &[f64]) -> bool {
 fn reports_timings_and_the_matches_the_engine_and_the_indicators_give() {
     let dir = TempDir::new("bench-scan");
     let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
-        .args(["bench", "scan", "--symbols", "50", "--bars", "300", "--runs", "5"])
-        .arg("--json")
+        .args("bench scan --symbols 50 --bars 300 --runs 5 --json".split(' '))
         .arg("--export")
         .arg(&dir.0)
         .output()
@@ -108,7 +107,7 @@ fn reports_timings_and_the_matches_the_engine_and_the_indicators_give() {
 #[test]
 fn refuses_fewer_bars_than_timed_updates() {
     let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
-        .args(["bench", "scan", "--symbols", "3", "--bars", "6", "--runs", "5"])
+        .args("bench scan --symbols 3 --bars 6 --runs 5".split(' '))
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));

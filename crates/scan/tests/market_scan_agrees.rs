@@ -8,7 +8,7 @@
 mod scan_gen;
 
 use proptest::prelude::*;
-use scan::eval::{At, Match, MarketStream, Plan, ScanOutcome};
+use scan::eval::{At, MarketStream, Match, Plan, ScanOutcome};
 use scan::{lang, Bar, BarSeries, BarTime};
 
 /// The outcome the history evaluator gives, matches by symbol (not yet ordered or cut).
@@ -69,7 +69,13 @@ fn assert_agrees(
     prop_assert_eq!(got.matches.len(), shown, "{}: limit of `{}`", what, text);
     for m in &got.matches {
         let w = want.matches.iter().find(|w| w.symbol == m.symbol);
-        prop_assert!(w.is_some(), "{}: `{}` matched {} only", what, text, m.symbol);
+        prop_assert!(
+            w.is_some(),
+            "{}: `{}` matched {} only",
+            what,
+            text,
+            m.symbol
+        );
         let w = w.unwrap();
         prop_assert_eq!((m.time, m.close.to_bits()), (w.time, w.close.to_bits()));
         prop_assert_eq!(bits(m.rank), bits(w.rank), "{}: rank of `{}`", what, text);
