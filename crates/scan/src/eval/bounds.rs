@@ -110,10 +110,24 @@ fn sma(x: &[f64], period: usize, i: usize) -> Option<Bounds> {
         return None;
     }
     let window = &x[i + 1 - period..=i];
-    let mean = window.iter().sum::<f64>() / period as f64;
+    let mean = sum(window) / period as f64;
     let largest = largest_magnitude(&x[..=i]);
     let roundings = (2 * (i + 1) + period + 4) as f64;
     Bounds::around(mean, 4.0 * roundings * f64::EPSILON * largest)
+}
+
+/// The sum in eight independent lanes, so that it vectorises; any order of additions
+/// is within the rounding bound [`sma`] allows for the fresh sum.
+fn sum(x: &[f64]) -> f64 {
+    let mut lanes = [0.0_f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    lanes.iter().sum::<f64>() + rest.iter().sum::<f64>()
 }
 
 /// The largest |x|, in eight independent lanes so that it vectorises (`f64::max`'s
