@@ -17,6 +17,8 @@ use std::time::Instant;
 pub enum BenchCommand {
     /// Indicator throughput, single-threaded.
     Indicators(IndicatorBenchArgs),
+    /// Market scans: a cold scan from bars and one streaming update per symbol.
+    Scan(crate::bench_scan::ScanBenchArgs),
 }
 
 #[derive(Args)]
@@ -89,7 +91,13 @@ struct Measurement {
 }
 
 pub fn run(command: BenchCommand) -> Result<(), Failure> {
-    let BenchCommand::Indicators(args) = command;
+    match command {
+        BenchCommand::Indicators(args) => indicators(args),
+        BenchCommand::Scan(args) => crate::bench_scan::run(args),
+    }
+}
+
+fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
     let single = random_walk("BENCH", 1, args.n);
     let market: Vec<BarSeries> = (0..MARKET_SYMBOLS)
         .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, MARKET_BARS))
@@ -131,9 +139,7 @@ pub fn run(command: BenchCommand) -> Result<(), Failure> {
         results,
     };
     if args.json {
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|e| Failure::runtime(e.to_string()))?;
-        println!("{text}");
+        print_json(&report)?;
     } else {
         println!(
             "{:<18} {:>16} {:>14} {:>18}",
@@ -155,35 +161,48 @@ pub fn run(command: BenchCommand) -> Result<(), Failure> {
     Ok(())
 }
 
-fn median_seconds(runs: u32, mut work: impl FnMut()) -> f64 {
+/// The median wall time of `runs` calls of `work`, after one untimed call.
+pub fn median_seconds(runs: u32, mut work: impl FnMut()) -> f64 {
     work(); // warm caches and the allocator
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            work();
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                work();
+                start.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+pub fn median(mut times: Vec<f64>) -> f64 {
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
 }
 
+pub fn print_json(report: &impl Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(report).map_err(|e| Failure::runtime(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
 /// Writes `single_<field>.f64` and `market_<field>.f64` (series after series).
 fn export(dir: &Path, single: &BarSeries, market: &[BarSeries]) -> std::io::Result<()> {
+    write_f64(dir, "single", std::slice::from_ref(single))?;
+    write_f64(dir, "market", market)
+}
+
+/// Writes `<prefix>_<field>.f64` for every price field: raw little-endian f64, the
+/// series one after another, for the Python comparison scripts.
+pub fn write_f64(dir: &Path, prefix: &str, series: &[BarSeries]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let write = |name: String, values: &mut dyn Iterator<Item = &f64>| {
-        let bytes: Vec<u8> = values.flat_map(|v| v.to_le_bytes()).collect();
-        std::fs::write(dir.join(name), bytes)
-    };
     for field in PriceField::ALL {
-        write(
-            format!("single_{field}.f64"),
-            &mut single.field(field).iter(),
-        )?;
-        write(
-            format!("market_{field}.f64"),
-            &mut market.iter().flat_map(|s| s.field(field)),
-        )?;
+        let bytes: Vec<u8> = series
+            .iter()
+            .flat_map(|s| s.field(field))
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        std::fs::write(dir.join(format!("{prefix}_{field}.f64")), bytes)?;
     }
     Ok(())
 }

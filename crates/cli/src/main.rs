@@ -3,6 +3,7 @@
 
 mod backtest;
 mod bench;
+mod bench_scan;
 mod data;
 mod import;
 mod indicator;

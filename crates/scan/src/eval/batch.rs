@@ -3,7 +3,7 @@
 //! per-value functions the streaming states call.
 
 use super::frame::FrameState;
-use super::plan::{Op, Plan, Program};
+use super::plan::{Op, Plan};
 use super::stream::{fold, outputs_at};
 use super::value::{self, WindowCounts, UNDEFINED};
 use crate::catalog::Indicator;
@@ -66,93 +66,116 @@ fn map2(a: &Column, b: &Column, f: impl Fn(f64, f64) -> f64) -> Column<'static> 
 /// Every step's column for one symbol.
 pub fn run<'a>(plan: &Plan, series: &'a BarSeries, symbol: &str) -> Vec<Column<'a>> {
     let frames = FrameColumns::new(plan, series, symbol);
-    run_program(&plan.daily, series, &frames)
-}
-
-fn run_program<'a>(
-    program: &Program,
-    series: &'a BarSeries,
-    frames: &FrameColumns,
-) -> Vec<Column<'a>> {
-    let n = series.len();
+    let program = &plan.daily;
     let mut columns: Vec<Column<'a>> = Vec::with_capacity(program.len());
     for (slot, op) in program.steps.iter().enumerate() {
         let c = &columns;
-        let column = match op {
-            Op::Const(v) => Column::Const(v.0),
-            Op::Field(field) => match field.price() {
-                Some(price) => Column::Borrowed(series.field(price)),
-                None => Column::Owned(
-                    (0..n)
-                        .map(|i| value::field(*field, &series.bar(i).expect("in range")))
-                        .collect(),
-                ),
-            },
-            Op::Indicator { indicator, source } => {
-                let outputs = match source {
-                    None => indicator.0.compute(series),
-                    Some(source) => over_defined_runs(&indicator.0, &c[*source], n),
-                };
-                let filled = outputs_at(program, slot);
-                debug_assert_eq!(filled.len(), outputs.len());
+        match step(op, series, symbol, Some(&frames), |s| &c[s]) {
+            Computed::One(column) => columns.push(column),
+            Computed::Outputs(outputs) => {
+                debug_assert_eq!(outputs_at(program, slot).len(), outputs.len());
                 columns.extend(outputs.into_iter().map(Column::Owned));
-                continue;
             }
-            Op::Output => continue,
-            Op::Neg(a) => map1(&c[*a], |x| -x),
-            Op::Arith(op, a, b) => map2(&c[*a], &c[*b], |x, y| value::arith(*op, x, y)),
-            Op::Compare(op, a, b) => map2(&c[*a], &c[*b], |x, y| value::compare(*op, x, y)),
-            Op::Logic(op, a, b) => map2(&c[*a], &c[*b], |x, y| value::logic(*op, x, y)),
-            Op::Not(a) => map1(&c[*a], value::not),
-            Op::Crosses { above, lhs, rhs } => {
-                let (a, b) = (&c[*lhs], &c[*rhs]);
-                Column::Owned(
-                    (0..n)
-                        .map(|i| match i {
-                            0 => UNDEFINED,
-                            _ => value::crosses(
-                                *above,
-                                (a.get(i - 1), b.get(i - 1)),
-                                (a.get(i), b.get(i)),
-                            ),
-                        })
-                        .collect(),
-                )
-            }
-            Op::Offset(a, bars) => lagged(&c[*a], *bars, n, |_, then| then),
-            Op::Change(a, bars) => lagged(&c[*a], *bars, n, value::change),
-            Op::PctChange(a, bars) => lagged(&c[*a], *bars, n, value::pct_change),
-            Op::Window(kind, a, bars) => window(*kind, &c[*a], *bars, n),
-            Op::Streak(a) => {
-                let mut previous = UNDEFINED;
-                Column::Owned(
-                    (0..n)
-                        .map(|i| {
-                            previous = value::streak(previous, c[*a].get(i));
-                            previous
-                        })
-                        .collect(),
-                )
-            }
-            Op::Abs(a) => map1(&c[*a], f64::abs),
-            Op::Min(all) => Column::Owned(
-                (0..n)
-                    .map(|i| fold(all, |s| c[s].get(i), value::min))
-                    .collect(),
-            ),
-            Op::Max(all) => Column::Owned(
-                (0..n)
-                    .map(|i| fold(all, |s| c[s].get(i), value::max))
-                    .collect(),
-            ),
-            Op::SymbolIn(symbols) => {
-                Column::Const(value::truth(symbols.iter().any(|s| s == frames.symbol)))
-            }
-            Op::Frame(frame, slot) => Column::Owned(frames.column(*frame, *slot)),
-        };
-        columns.push(column);
+            Computed::Filled => {}
+        }
     }
     columns
+}
+
+/// What one step computes.
+pub(crate) enum Computed<'a> {
+    One(Column<'a>),
+    /// An indicator's outputs, for its slot and the [`Op::Output`] slots after it.
+    Outputs(Vec<Vec<f64>>),
+    /// An [`Op::Output`]: its indicator step fills it.
+    Filled,
+}
+
+/// The whole-series column(s) of one step, given its operands' columns (`c`) and, for
+/// a timeframe step, the timeframe columns. Shared by [`run`] and the point evaluator,
+/// so a column is the same whichever computes it.
+pub(crate) fn step<'a, 'c>(
+    op: &Op,
+    series: &'a BarSeries,
+    symbol: &str,
+    frames: Option<&FrameColumns>,
+    c: impl Fn(usize) -> &'c Column<'a>,
+) -> Computed<'a>
+where
+    'a: 'c,
+{
+    let n = series.len();
+    Computed::One(match op {
+        Op::Const(v) => Column::Const(v.0),
+        Op::Field(field) => match field.price() {
+            Some(price) => Column::Borrowed(series.field(price)),
+            None => Column::Owned(
+                (0..n)
+                    .map(|i| value::field(*field, &series.bar(i).expect("in range")))
+                    .collect(),
+            ),
+        },
+        Op::Indicator { indicator, source } => {
+            return Computed::Outputs(match source {
+                None => indicator.0.compute(series),
+                Some(source) => over_defined_runs(&indicator.0, c(*source), n),
+            })
+        }
+        Op::Output => return Computed::Filled,
+        Op::Neg(a) => map1(c(*a), |x| -x),
+        Op::Arith(op, a, b) => map2(c(*a), c(*b), |x, y| value::arith(*op, x, y)),
+        Op::Compare(op, a, b) => map2(c(*a), c(*b), |x, y| value::compare(*op, x, y)),
+        Op::Logic(op, a, b) => map2(c(*a), c(*b), |x, y| value::logic(*op, x, y)),
+        Op::Not(a) => map1(c(*a), value::not),
+        Op::Crosses { above, lhs, rhs } => {
+            let (a, b) = (c(*lhs), c(*rhs));
+            Column::Owned(
+                (0..n)
+                    .map(|i| match i {
+                        0 => UNDEFINED,
+                        _ => value::crosses(
+                            *above,
+                            (a.get(i - 1), b.get(i - 1)),
+                            (a.get(i), b.get(i)),
+                        ),
+                    })
+                    .collect(),
+            )
+        }
+        Op::Offset(a, bars) => lagged(c(*a), *bars, n, |_, then| then),
+        Op::Change(a, bars) => lagged(c(*a), *bars, n, value::change),
+        Op::PctChange(a, bars) => lagged(c(*a), *bars, n, value::pct_change),
+        Op::Window(kind, a, bars) => window(*kind, c(*a), *bars, n),
+        Op::Streak(a) => {
+            let a = c(*a);
+            let mut previous = UNDEFINED;
+            Column::Owned(
+                (0..n)
+                    .map(|i| {
+                        previous = value::streak(previous, a.get(i));
+                        previous
+                    })
+                    .collect(),
+            )
+        }
+        Op::Abs(a) => map1(c(*a), f64::abs),
+        Op::Min(all) => Column::Owned(
+            (0..n)
+                .map(|i| fold(all, |s| c(s).get(i), value::min))
+                .collect(),
+        ),
+        Op::Max(all) => Column::Owned(
+            (0..n)
+                .map(|i| fold(all, |s| c(s).get(i), value::max))
+                .collect(),
+        ),
+        Op::SymbolIn(symbols) => Column::Const(value::truth(symbols.iter().any(|s| s == symbol))),
+        Op::Frame(frame, slot) => Column::Owned(
+            frames
+                .expect("a timeframe step needs the timeframe columns")
+                .column(*frame, *slot),
+        ),
+    })
 }
 
 /// A single-input indicator over an expression: computed separately over each unbroken
@@ -214,14 +237,13 @@ fn window(kind: WindowKind, cond: &Column, bars: usize, n: usize) -> Column<'sta
 /// The timeframe programs' values at every daily bar, computed by replaying the
 /// streaming states (see [`super::frame`]): a period's value depends on the partial
 /// period up to each day, which no batch kernel over completed periods gives.
-struct FrameColumns<'s> {
-    symbol: &'s str,
+pub(crate) struct FrameColumns {
     weekly: Vec<Vec<f64>>,
     monthly: Vec<Vec<f64>>,
 }
 
-impl<'s> FrameColumns<'s> {
-    fn new(plan: &Plan, series: &BarSeries, symbol: &'s str) -> Self {
+impl FrameColumns {
+    pub(crate) fn new(plan: &Plan, series: &BarSeries, symbol: &str) -> Self {
         let replay = |frame: Timeframe| -> Vec<Vec<f64>> {
             let Some(program) = plan.frame(frame) else {
                 return Vec::new();
@@ -237,7 +259,6 @@ impl<'s> FrameColumns<'s> {
             columns
         };
         FrameColumns {
-            symbol,
             weekly: replay(Timeframe::Weekly),
             monthly: replay(Timeframe::Monthly),
         }

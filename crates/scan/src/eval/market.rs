@@ -1,8 +1,9 @@
 //! Scanning a whole market: every symbol evaluated in parallel at one date, matches
-//! ranked deterministically; and the streaming form that takes one new bar per symbol.
+//! ranked deterministically. The streaming form is in [`super::live`].
 
-use super::{batch, Plan, SymbolState};
-use crate::series::{Bar, BarProblem, BarSeries};
+use super::point::{Costs, Point};
+use super::Plan;
+use crate::series::BarSeries;
 use crate::time::BarTime;
 use rayon::prelude::*;
 use std::cmp::Ordering;
@@ -60,8 +61,10 @@ impl Plan {
     /// Evaluates every symbol of `universe` at the date `at` selects, in parallel.
     /// Each value is computed from the bars up to that date only.
     pub fn scan(&self, universe: &[BarSeries], at: At) -> ScanOutcome {
+        // In parallel: each series' times are a separate allocation, so this is a
+        // cache miss per symbol.
         let as_of = universe
-            .iter()
+            .par_iter()
             .filter_map(|series| last_time_at(series, at))
             .max();
         let Some(as_of) = as_of else {
@@ -70,28 +73,62 @@ impl Plan {
                 ..ScanOutcome::default()
             };
         };
-        let verdicts: Vec<Verdict> = universe
+        let costs = Costs::new(&self.daily);
+        // Tallied per task and merged: a verdict per symbol is never stored.
+        let tally = universe
             .par_iter()
-            .map(|series| self.verdict_on(series, as_of))
-            .collect();
-        self.outcome(Some(as_of), verdicts)
+            .with_max_len(64)
+            .fold(ScanOutcome::default, |mut tally, series| {
+                match self.verdict_on(series, as_of, &costs) {
+                    Verdict::WithoutBar => tally.without_bar += 1,
+                    Verdict::Undefined => tally.skipped += 1,
+                    Verdict::NoMatch => {}
+                    Verdict::Match(m) => tally.matches.push(m),
+                }
+                tally
+            })
+            .reduce(ScanOutcome::default, |mut a, mut b| {
+                a.without_bar += b.without_bar;
+                a.skipped += b.skipped;
+                a.matches.append(&mut b.matches);
+                a
+            });
+        let mut outcome = ScanOutcome {
+            as_of: Some(as_of),
+            evaluated: universe.len() - tally.without_bar,
+            matched: tally.matches.len(),
+            ..tally
+        };
+        // The order tasks finished in does not matter: this sorts by rank, then symbol.
+        self.order_and_limit(&mut outcome.matches, |m| m);
+        outcome
     }
 
-    fn verdict_on(&self, series: &BarSeries, as_of: BarTime) -> Verdict {
-        let Ok(index) = series.time().binary_search(&as_of) else {
-            return Verdict::WithoutBar;
+    fn verdict_on(&self, series: &BarSeries, as_of: BarTime, costs: &Costs) -> Verdict {
+        let times = series.time();
+        // Usually the latest bar: no search.
+        let index = match times.last() {
+            Some(&last) if last == as_of => times.len() - 1,
+            _ => match times.binary_search(&as_of) {
+                Ok(index) => index,
+                Err(_) => return Verdict::WithoutBar,
+            },
         };
         // Causal operations only: the full columns at `index` equal a run on the bars up
         // to `index`, and the batch kernels are fastest on whole columns.
-        let columns = batch::run(self, series, series.symbol());
-        let value = |slot: usize| columns[slot].get(index);
-        let condition = self.condition.map_or(1.0, value);
+        let mut point = Point::new(self, costs, series, index);
+        let condition = self.condition.map_or(1.0, |slot| point.value(slot));
+        // Rank and show values only for a match.
         self.verdict(condition, || Match {
             symbol: series.symbol().to_string(),
             time: as_of,
             close: series.close()[index],
-            rank: self.rank.map(|(slot, _)| value(slot)),
-            show: self.show.iter().map(|&(_, slot)| value(slot)).collect(),
+            rank: self.rank.map(|(slot, _)| point.value(slot)),
+            show: self
+                .show
+                .iter()
+                .map(|&(_, slot)| point.value(slot))
+                .collect(),
         })
     }
 
@@ -103,26 +140,6 @@ impl Plan {
         } else {
             Verdict::Match(matched())
         }
-    }
-
-    fn outcome(&self, as_of: Option<BarTime>, verdicts: Vec<Verdict>) -> ScanOutcome {
-        let mut outcome = ScanOutcome {
-            as_of,
-            ..ScanOutcome::default()
-        };
-        let total = verdicts.len();
-        for verdict in verdicts {
-            match verdict {
-                Verdict::WithoutBar => outcome.without_bar += 1,
-                Verdict::Undefined => outcome.skipped += 1,
-                Verdict::NoMatch => {}
-                Verdict::Match(m) => outcome.matches.push(m),
-            }
-        }
-        outcome.evaluated = total - outcome.without_bar;
-        outcome.matched = outcome.matches.len();
-        self.order_and_limit(&mut outcome.matches, |m| m);
-        outcome
     }
 
     /// Sorts the matches of one date into the result order and applies `limit`.
@@ -164,97 +181,5 @@ fn last_time_at(series: &BarSeries, at: At) -> Option<BarTime> {
             let after = times.partition_point(|&t| t <= limit);
             after.checked_sub(1).map(|i| times[i])
         }
-    }
-}
-
-/// A bar refused by a streaming update.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{symbol}: {problem}")]
-pub struct StreamError {
-    pub symbol: String,
-    pub problem: BarProblem,
-}
-
-/// A compiled scan kept live over a market: each symbol's state is updated with one new
-/// bar in O(1) per step, and the scan is answered again at once.
-pub struct MarketStream {
-    plan: Plan,
-    symbols: Vec<String>,
-    states: Vec<SymbolState>,
-}
-
-impl MarketStream {
-    /// Streaming states for `universe`, fed its whole history.
-    pub fn new(plan: Plan, universe: &[BarSeries]) -> Self {
-        let states = universe
-            .par_iter()
-            .map(|series| {
-                let mut state = SymbolState::new(&plan, series.symbol());
-                for i in 0..series.len() {
-                    state.update(&plan, &series.bar(i).expect("in range"));
-                }
-                state
-            })
-            .collect();
-        MarketStream {
-            symbols: universe.iter().map(|s| s.symbol().to_string()).collect(),
-            plan,
-            states,
-        }
-    }
-
-    /// The symbols, in the order updates take their bars.
-    pub fn symbols(&self) -> &[String] {
-        &self.symbols
-    }
-
-    /// Takes at most one new bar per symbol (`bars[i]` for `symbols()[i]`; `None`
-    /// leaves that symbol as it is) and answers the scan at the latest date. If any bar
-    /// is refused, nothing is updated.
-    pub fn update(&mut self, bars: &[Option<Bar>]) -> Result<ScanOutcome, StreamError> {
-        assert_eq!(bars.len(), self.states.len(), "one entry per symbol");
-        for ((state, bar), symbol) in self.states.iter().zip(bars).zip(&self.symbols) {
-            if let Some(bar) = bar {
-                state.check(bar).map_err(|problem| StreamError {
-                    symbol: symbol.clone(),
-                    problem,
-                })?;
-            }
-        }
-        let plan = &self.plan;
-        self.states
-            .par_iter_mut()
-            .zip(bars)
-            .for_each(|(state, bar)| {
-                if let Some(bar) = bar {
-                    state.update(plan, bar);
-                }
-            });
-        Ok(self.outcome())
-    }
-
-    /// The scan's answer at the latest date any symbol has reached.
-    pub fn outcome(&self) -> ScanOutcome {
-        let plan = &self.plan;
-        let as_of = self.states.iter().filter_map(SymbolState::last_time).max();
-        let verdicts = self
-            .states
-            .par_iter()
-            .zip(&self.symbols)
-            .map(|(state, symbol)| match state.last() {
-                Some(bar) if Some(bar.time) == as_of => plan.verdict(state.condition(plan), || {
-                    let values = state.values(plan);
-                    Match {
-                        symbol: symbol.clone(),
-                        time: bar.time,
-                        close: bar.close,
-                        rank: values.rank,
-                        show: values.show,
-                    }
-                }),
-                _ => Verdict::WithoutBar,
-            })
-            .collect();
-        plan.outcome(as_of, verdicts)
     }
 }

@@ -30,14 +30,18 @@
 
 mod backtest;
 mod batch;
+mod bounds;
 mod frame;
+mod live;
 mod market;
 mod plan;
+mod point;
 mod stream;
 pub mod value;
 
 pub use backtest::{Backtest, BacktestOptions, HorizonSummary, Signal, Stats};
-pub use market::{At, MarketStream, Match, ScanOutcome, StreamError};
+pub use live::{MarketStream, StreamError};
+pub use market::{At, Match, ScanOutcome};
 pub use plan::Plan;
 
 use crate::lang::Timeframe;
