@@ -4,6 +4,7 @@
 mod backtest;
 mod bench;
 mod data;
+mod heap;
 mod indicator;
 mod output;
 mod scan;
@@ -57,6 +58,7 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    heap::keep_freed_memory();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Scan(args) => scan::run(args),

@@ -98,6 +98,7 @@ pub mod rsi;
 pub mod sma;
 pub mod stddev;
 pub mod stoch;
+pub(crate) mod lanes;
 mod support;
 pub mod trange;
 pub mod willr;
