@@ -7,9 +7,9 @@
 //! rayon's pool.
 
 use super::{Columns, Indicator};
-use crate::indicators::lanes::{Inputs, Lane4, Outputs, V};
-use crate::indicators::rsi::rsi_lanes;
-use crate::series::BarSeries;
+use crate::indicators::lanes::{Group, Lane4, V};
+use crate::indicators::{atr, ema, rsi, sma};
+use crate::series::{BarSeries, PriceField};
 use rayon::prelude::*;
 
 /// Series per group: one AVX2 vector of `f64`.
@@ -74,47 +74,50 @@ impl Indicator {
     /// indicators without one.
     #[inline(always)]
     fn lanes<L: Lane4>(&self, group: [&BarSeries; LANES]) -> Option<[Columns; LANES]> {
-        let len = group[0].len();
-        Some(match *self {
+        // Checked first so that indicators without a kernel allocate nothing here.
+        if !matches!(
+            self,
+            Indicator::Sma { .. }
+                | Indicator::Ema { .. }
+                | Indicator::Rsi { .. }
+                | Indicator::Atr { .. }
+                | Indicator::Natr { .. }
+        ) {
+            return None;
+        }
+        let mut g = Group::<1>::new(group[0].len());
+        // A function, not a closure: a closure would be compiled without the AVX2
+        // features of `lanes_avx2` unless it happened to be inlined.
+        #[inline(always)]
+        fn input<L: Lane4>(g: &mut Group<1>, group: [&BarSeries; LANES], f: PriceField) {
+            g.input::<L>(group.map(|s| s.field(f)));
+        }
+        match *self {
+            Indicator::Sma { source, period } => {
+                input::<L>(&mut g, group, source);
+                let ([x], out) = g.io();
+                sma::sma_lanes::<L>(x, period, out);
+            }
+            Indicator::Ema { source, period } => {
+                input::<L>(&mut g, group, source);
+                let ([x], out) = g.io();
+                ema::ema_lanes::<L>(x, period, out);
+            }
             Indicator::Rsi { source, period } => {
-                let mut out = LaneColumns::new(len);
-                rsi_lanes::<L>(Inputs(group.map(|s| s.field(source))), period, out.outputs());
-                out.into_columns()
+                input::<L>(&mut g, group, source);
+                let ([x], out) = g.io();
+                rsi::rsi_lanes::<L>(x, period, out);
+            }
+            Indicator::Atr { period } | Indicator::Natr { period } => {
+                for f in [PriceField::High, PriceField::Low, PriceField::Close] {
+                    input::<L>(&mut g, group, f);
+                }
+                let (hlc, out) = g.io();
+                let natr = matches!(self, Indicator::Natr { .. });
+                atr::atr_lanes::<L>(hlc, period, natr, out);
             }
             _ => return None,
-        })
-    }
-}
-
-/// `K` output columns for each of `N` series of one length, all `NaN` until a lane
-/// kernel writes them. (A struct rather than a function taking the kernel as a closure:
-/// a closure would be compiled without the AVX2 features of [`Indicator::lanes_avx2`].)
-struct LaneColumns<const N: usize, const K: usize>([[Vec<f64>; K]; N]);
-
-impl<const N: usize, const K: usize> LaneColumns<N, K> {
-    #[inline(always)]
-    fn new(len: usize) -> Self {
-        LaneColumns(std::array::from_fn(|_| {
-            std::array::from_fn(|_| vec![f64::NAN; len])
-        }))
-    }
-
-    /// The columns as the kernels write them: output by output, each across the lanes.
-    #[inline(always)]
-    fn outputs(&mut self) -> [Outputs<'_>; K] {
-        let mut lanes = self
-            .0
-            .each_mut()
-            .map(|c| c.each_mut().map(|v| v.as_mut_slice()).into_iter());
-        std::array::from_fn(|_| {
-            Outputs(std::array::from_fn(|l| {
-                lanes[l].next().expect("K columns per series")
-            }))
-        })
-    }
-
-    #[inline(always)]
-    fn into_columns(self) -> [Columns; N] {
-        self.0.map(Vec::from)
+        }
+        Some(g.finish::<L>())
     }
 }

@@ -70,13 +70,29 @@ impl Lane for F64x4 {
 
 impl Lane4 for F64x4 {
     #[inline(always)]
-    fn from_array(values: [f64; 4]) -> Self {
+    fn load(values: &[f64]) -> Self {
+        let values = &values[..4];
         F64x4(unsafe { _mm256_loadu_pd(values.as_ptr()) })
     }
     #[inline(always)]
-    fn to_array(self) -> [f64; 4] {
-        let mut values = [0.0; 4];
+    fn store(self, values: &mut [f64]) {
+        let values = &mut values[..4];
         unsafe { _mm256_storeu_pd(values.as_mut_ptr(), self.0) };
-        values
+    }
+    #[inline(always)]
+    fn transpose([a, b, c, d]: [Self; 4]) -> [Self; 4] {
+        unsafe {
+            // (a0 b0 a2 b2), (a1 b1 a3 b3), (c0 d0 c2 d2), (c1 d1 c3 d3)
+            let ab_even = _mm256_unpacklo_pd(a.0, b.0);
+            let ab_odd = _mm256_unpackhi_pd(a.0, b.0);
+            let cd_even = _mm256_unpacklo_pd(c.0, d.0);
+            let cd_odd = _mm256_unpackhi_pd(c.0, d.0);
+            [
+                F64x4(_mm256_permute2f128_pd::<0x20>(ab_even, cd_even)),
+                F64x4(_mm256_permute2f128_pd::<0x20>(ab_odd, cd_odd)),
+                F64x4(_mm256_permute2f128_pd::<0x31>(ab_even, cd_even)),
+                F64x4(_mm256_permute2f128_pd::<0x31>(ab_odd, cd_odd)),
+            ]
+        }
     }
 }

@@ -131,46 +131,183 @@ impl<const N: usize> Lane for V<N> {
 
 /// Four values, one per series: the width of a group (one AVX2 vector of `f64`).
 pub(crate) trait Lane4: Lane {
-    fn from_array(values: [f64; 4]) -> Self;
-    fn to_array(self) -> [f64; 4];
+    /// `values[0..4]`, one per lane.
+    fn load(values: &[f64]) -> Self;
+    /// Writes the lanes to `values[0..4]`.
+    fn store(self, values: &mut [f64]);
+    /// The 4×4 transpose: lane `j` of output `i` is lane `i` of input `j`.
+    fn transpose(rows: [Self; 4]) -> [Self; 4];
 }
 
 impl Lane4 for V<4> {
     #[inline(always)]
-    fn from_array(values: [f64; 4]) -> Self {
-        V(values)
+    fn load(values: &[f64]) -> Self {
+        V(std::array::from_fn(|l| values[l]))
     }
     #[inline(always)]
-    fn to_array(self) -> [f64; 4] {
-        self.0
+    fn store(self, values: &mut [f64]) {
+        values[..4].copy_from_slice(&self.0);
+    }
+    #[inline(always)]
+    fn transpose(rows: [Self; 4]) -> [Self; 4] {
+        std::array::from_fn(|i| V(std::array::from_fn(|j| rows[j].0[i])))
     }
 }
 
-/// One input column of four series of the same length, read one bar across the lanes.
+/// One input column of four series of one length, interleaved bar by bar (bar `i` of
+/// series `l` at `4 * i + l`) so that a bar across the lanes is one vector load.
 #[derive(Clone, Copy)]
-pub(crate) struct Inputs<'a>(pub [&'a [f64]; 4]);
+pub(crate) struct Inputs<'a>(&'a [f64]);
 
 impl Inputs<'_> {
+    /// Bars per series.
     #[inline(always)]
     pub(crate) fn len(&self) -> usize {
-        self.0[0].len()
+        self.0.len() / 4
     }
 
     #[inline(always)]
     pub(crate) fn at<L: Lane4>(&self, i: usize) -> L {
-        L::from_array(self.0.map(|c| c[i]))
+        L::load(&self.0[4 * i..4 * i + 4])
     }
 }
 
-/// One output column of four series, written one bar across the lanes.
-pub(crate) struct Outputs<'a>(pub [&'a mut [f64]; 4]);
+/// One output column of four series, interleaved as [`Inputs`].
+pub(crate) struct Outputs<'a>(&'a mut [f64]);
 
 impl Outputs<'_> {
     #[inline(always)]
     pub(crate) fn set<L: Lane4>(&mut self, i: usize, v: L) {
-        for (column, x) in self.0.iter_mut().zip(v.to_array()) {
-            column[i] = x;
+        v.store(&mut self.0[4 * i..4 * i + 4]);
+    }
+}
+
+/// Interleaved copies of the input columns of a group of four series, and room for the
+/// kernel's `K` interleaved output columns. The transposes cost a few instructions per
+/// value; gathering each bar from four columns inside the kernel instead costs more,
+/// since the kernel then holds four pointers per column and spills them. The buffers
+/// come from a per-thread pool, so successive groups reuse memory that is in cache.
+pub(crate) struct Group<const K: usize> {
+    len: usize,
+    inputs: Vec<Vec<f64>>,
+    outputs: [Vec<f64>; K],
+}
+
+thread_local! {
+    static POOL: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A buffer of `len` values from the pool, holding whatever it held (or zeros).
+fn take_buffer(len: usize) -> Vec<f64> {
+    let mut buf = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+    buf.resize(len, 0.0);
+    buf
+}
+
+impl<const K: usize> Drop for Group<K> {
+    fn drop(&mut self) {
+        let buffers = self
+            .inputs
+            .drain(..)
+            .chain(self.outputs.each_mut().map(std::mem::take));
+        POOL.with(|p| p.borrow_mut().extend(buffers));
+    }
+}
+
+impl<const K: usize> Group<K> {
+    /// A group of series of `len` bars, its outputs all `NaN` until a kernel writes them.
+    #[inline(always)]
+    pub(crate) fn new(len: usize) -> Self {
+        Group {
+            len,
+            inputs: Vec::new(),
+            outputs: std::array::from_fn(|_| {
+                let mut buf = take_buffer(4 * len);
+                buf.fill(f64::NAN);
+                buf
+            }),
         }
+    }
+
+    /// Adds an input column, one slice of `len` values per series.
+    #[inline(always)]
+    pub(crate) fn input<L: Lane4>(&mut self, columns: [&[f64]; 4]) {
+        let mut buf = take_buffer(4 * self.len);
+        let blocks = self.len / 4;
+        for b in 0..blocks {
+            // Spelled out: `array::map` is not always inlined, and out of line it would
+            // run without AVX2.
+            let [c0, c1, c2, c3] = columns;
+            let at = 4 * b;
+            let rows = [
+                L::load(&c0[at..]),
+                L::load(&c1[at..]),
+                L::load(&c2[at..]),
+                L::load(&c3[at..]),
+            ];
+            let [v0, v1, v2, v3] = L::transpose(rows);
+            let out = &mut buf[16 * b..16 * b + 16];
+            v0.store(&mut out[0..]);
+            v1.store(&mut out[4..]);
+            v2.store(&mut out[8..]);
+            v3.store(&mut out[12..]);
+        }
+        for i in 4 * blocks..self.len {
+            for (l, c) in columns.iter().enumerate() {
+                buf[4 * i + l] = c[i];
+            }
+        }
+        self.inputs.push(buf);
+    }
+
+    /// The `n` input columns added so far, and the output columns, for the kernel.
+    #[inline(always)]
+    pub(crate) fn io<const N: usize>(&mut self) -> ([Inputs<'_>; N], [Outputs<'_>; K]) {
+        let inputs = std::array::from_fn(|k| Inputs(&self.inputs[k]));
+        let mut outputs = self.outputs.iter_mut();
+        let outputs = std::array::from_fn(|_| Outputs(outputs.next().expect("K outputs")));
+        (inputs, outputs)
+    }
+
+    /// Each series' `K` output columns, back in column order; each column is allocated
+    /// at its exact length and written once.
+    #[inline(always)]
+    pub(crate) fn finish<L: Lane4>(self) -> [Vec<Vec<f64>>; 4] {
+        let len = self.len;
+        let mut series: [Vec<Vec<f64>>; 4] = std::array::from_fn(|_| Vec::with_capacity(K));
+        for buf in &self.outputs {
+            let mut columns: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(len));
+            let blocks = len / 4;
+            for b in 0..blocks {
+                let block = &buf[16 * b..16 * b + 16];
+                let rows = [
+                    L::load(&block[0..]),
+                    L::load(&block[4..]),
+                    L::load(&block[8..]),
+                    L::load(&block[12..]),
+                ];
+                let [c0, c1, c2, c3] = &mut columns;
+                let mut values = [0.0; 4];
+                let [v0, v1, v2, v3] = L::transpose(rows);
+                v0.store(&mut values);
+                c0.extend_from_slice(&values);
+                v1.store(&mut values);
+                c1.extend_from_slice(&values);
+                v2.store(&mut values);
+                c2.extend_from_slice(&values);
+                v3.store(&mut values);
+                c3.extend_from_slice(&values);
+            }
+            for i in 4 * blocks..len {
+                for (l, c) in columns.iter_mut().enumerate() {
+                    c.push(buf[4 * i + l]);
+                }
+            }
+            for (s, c) in series.iter_mut().zip(columns) {
+                s.push(c);
+            }
+        }
+        series
     }
 }
 
