@@ -8,10 +8,10 @@
 //! scalar loop does, in the same order (the fused multiply-add stays fused, nothing else
 //! is fused), so every lane's result is bit-identical to the scalar one.
 //!
-//! The arithmetic is written once, generic over [`Lane`], which both `f64` (the scalar
-//! loops) and [`V`] (`N` lanes) implement. `V` is a plain array: inside a function
-//! compiled for AVX2 (see [`crate::catalog`]'s driver) the compiler turns its
-//! element-wise operations into vector instructions.
+//! The arithmetic is written once, generic over [`Lane`], which `f64` (the scalar loops),
+//! `F64x4` (one AVX2 register, used when the CPU has AVX2 and FMA) and [`V`] (a plain
+//! array, the portable fallback) implement. The compiler's own vectorisation of `V` was
+//! tried first and left most operations scalar, hence the explicit intrinsics.
 
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
