@@ -6,7 +6,6 @@
 use crate::Failure;
 use clap::{Args, Subcommand};
 use market::synthetic::random_walk;
-use rayon::prelude::*;
 use scan::catalog::Indicator;
 use scan::{BarSeries, PriceField};
 use serde::Serialize;
@@ -102,25 +101,30 @@ fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
     let market: Vec<BarSeries> = (0..MARKET_SYMBOLS)
         .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, MARKET_BARS))
         .collect();
+    let single_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start a thread: {e}")))?;
     if let Some(dir) = &args.export {
         export(dir, &single, &market)
             .map_err(|e| Failure::runtime(format!("cannot export to {}: {e}", dir.display())))?;
     }
+    let market: Vec<&BarSeries> = market.iter().collect();
     let mut results = Vec::new();
     for &spec in SPECS {
         let indicator = Indicator::parse(spec).map_err(|e| Failure::runtime(e.render()))?;
         let single_seconds = median_seconds(args.runs, || {
             std::hint::black_box(indicator.compute(&single));
         });
-        let market_seconds = median_seconds(args.runs, || {
-            for series in &market {
-                std::hint::black_box(indicator.compute(series));
-            }
+        // The market shape as a scan computes it: all series in one call, which evaluates
+        // series of equal length several at a time (see `Indicator::compute_many`).
+        let market_seconds = single_thread.install(|| {
+            median_seconds(args.runs, || {
+                std::hint::black_box(indicator.compute_many(&market));
+            })
         });
         let market_parallel_seconds = median_seconds(args.runs, || {
-            market.par_iter().for_each(|series| {
-                std::hint::black_box(indicator.compute(series));
-            });
+            std::hint::black_box(indicator.compute_many(&market));
         });
         results.push(Measurement {
             spec,

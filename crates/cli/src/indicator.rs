@@ -95,8 +95,10 @@ fn write_csv(
         write!(out, ",{name}")?;
     }
     writeln!(out)?;
-    for series in chosen {
-        let columns = indicator.compute(series);
+    // All symbols in one call: series of equal length are computed several at a time,
+    // in parallel (see `Indicator::compute_many`).
+    let computed = indicator.compute_many(chosen);
+    for (series, columns) in chosen.iter().zip(computed) {
         for i in 0..series.len() {
             if with_symbol {
                 write!(out, "{},", series.symbol())?;

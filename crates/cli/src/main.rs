@@ -5,6 +5,7 @@ mod backtest;
 mod bench;
 mod bench_scan;
 mod data;
+mod heap;
 mod import;
 mod indicator;
 mod output;
@@ -69,6 +70,7 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    heap::keep_freed_memory();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Scan(args) => scan::run(args),

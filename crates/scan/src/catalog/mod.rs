@@ -9,6 +9,7 @@
 mod call;
 mod compute;
 mod error;
+mod many;
 mod table;
 
 pub use call::{parse_call, Arg, ArgValue, Call};

@@ -9,6 +9,7 @@
 //! software, so the result does not depend on the CPU; the batch loop is compiled a
 //! second time with the `fma` target feature and picked at run time only for speed.
 
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::support::column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
@@ -49,7 +50,7 @@ pub(crate) fn smoothing(period: usize) -> f64 {
 
 /// One EMA step as TA-Lib 0.8 writes it: `fma(x - prev, k, prev)`.
 #[inline(always)]
-pub(crate) fn ema_step(prev: f64, x: f64, k: f64) -> f64 {
+pub(crate) fn ema_step<L: Lane>(prev: L, x: L, k: L) -> L {
     (x - prev).mul_add(k, prev)
 }
 
@@ -124,6 +125,27 @@ fn ema_fill(input: &[f64], period: usize, k: f64, out: &mut Vec<f64>) {
         value = ema_step(value, x, k);
         value
     }));
+}
+
+/// EMA of four series of equal length at once, into outputs already holding `NaN`;
+/// each lane computes exactly what [`ema`] does.
+#[inline(always)]
+pub(crate) fn ema_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs; 1]) {
+    let len = x.len();
+    if len < period {
+        return;
+    }
+    let mut value = L::splat(0.0);
+    for i in 0..period {
+        value += x.at(i);
+    }
+    value /= L::splat(period as f64);
+    out.set(period - 1, value);
+    let k = L::splat(smoothing(period));
+    for i in period..len {
+        value = ema_step(value, x.at(i), k);
+        out.set(i, value);
+    }
 }
 
 #[cfg(test)]

@@ -89,6 +89,7 @@ pub mod bbands;
 pub mod cci;
 pub mod dm;
 pub mod ema;
+pub(crate) mod lanes;
 pub mod macd;
 pub mod mfi;
 pub mod minmax;

@@ -14,47 +14,56 @@
 //!
 //! The first output is at index `period` (the lookback), since it needs `period` changes.
 
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::support::columns;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
-/// Wilder's averages, in TA-Lib's order of operations.
+/// Wilder's averages, in TA-Lib's order of operations, for one series (`f64`) or
+/// several at once ([`V`]).
 #[derive(Debug, Clone)]
-struct RsiCore {
-    inv_period: f64,
-    decay: f64,
-    gain: f64,
-    loss: f64,
+struct RsiCore<L> {
+    inv_period: L,
+    decay: L,
+    gain: L,
+    loss: L,
 }
 
-impl RsiCore {
+impl<L: Lane> RsiCore<L> {
     fn new(period: usize) -> Self {
         RsiCore {
-            inv_period: 1.0 / period as f64,
-            decay: (period - 1) as f64,
-            gain: 0.0,
-            loss: 0.0,
+            inv_period: L::splat(1.0 / period as f64),
+            decay: L::splat((period - 1) as f64),
+            gain: L::splat(0.0),
+            loss: L::splat(0.0),
         }
+    }
+
+    /// The gain of a change: `max(change, 0)`, `0` for `NaN`.
+    #[inline(always)]
+    fn gain_of(change: L) -> L {
+        let zero = L::splat(0.0);
+        change.gt_or(zero, change, zero)
     }
 
     /// Adds one of the first `period` changes.
     #[inline(always)]
-    fn seed(&mut self, change: f64) {
-        let gain = if change > 0.0 { change } else { 0.0 };
+    fn seed(&mut self, change: L) {
+        let gain = Self::gain_of(change);
         self.gain += gain;
         self.loss += gain - change;
     }
 
     /// Turns the seeded sums into averages.
     #[inline(always)]
-    fn finish_seed(&mut self) -> f64 {
+    fn finish_seed(&mut self) -> L {
         self.loss *= self.inv_period;
         self.gain *= self.inv_period;
         self.value()
     }
 
     #[inline(always)]
-    fn smooth(&mut self, change: f64) -> f64 {
-        let gain = if change > 0.0 { change } else { 0.0 };
+    fn smooth(&mut self, change: L) -> L {
+        let gain = Self::gain_of(change);
         self.loss *= self.decay;
         self.gain *= self.decay;
         self.gain += gain;
@@ -65,13 +74,10 @@ impl RsiCore {
     }
 
     #[inline(always)]
-    fn value(&self) -> f64 {
+    fn value(&self) -> L {
         let total = self.gain + self.loss;
-        if total > 0.0 {
-            100.0 * (self.gain / total)
-        } else {
-            0.0
-        }
+        let zero = L::splat(0.0);
+        total.gt_or(zero, L::splat(100.0) * (self.gain / total), zero)
     }
 }
 
@@ -79,7 +85,7 @@ impl RsiCore {
 #[derive(Debug, Clone)]
 pub struct Rsi {
     period: usize,
-    core: RsiCore,
+    core: RsiCore<f64>,
     prev: f64,
     seen: usize,
 }
@@ -149,6 +155,24 @@ pub fn rsi(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
         })
     };
     Ok(out)
+}
+
+/// RSI of four series of equal length at once, into outputs already holding `NaN`;
+/// each lane computes exactly what [`rsi`] does.
+#[inline(always)]
+pub(crate) fn rsi_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs; 1]) {
+    let len = x.len();
+    if len <= period {
+        return;
+    }
+    let mut core = RsiCore::<L>::new(period);
+    for i in 1..=period {
+        core.seed(x.at::<L>(i) - x.at(i - 1));
+    }
+    out.set(period, core.finish_seed());
+    for i in period + 1..len {
+        out.set(i, core.smooth(x.at::<L>(i) - x.at(i - 1)));
+    }
 }
 
 #[cfg(test)]

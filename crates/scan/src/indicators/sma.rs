@@ -4,6 +4,7 @@
 //! leaving the window. Doing the same additions in the same order is what makes our
 //! output identical to TA-Lib's rather than merely close.
 
+use super::lanes::{Inputs, Lane4, Outputs};
 use super::support::columns;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
@@ -94,6 +95,27 @@ pub(crate) fn sma_unchecked(input: &[f64], period: usize) -> Vec<f64> {
         })
     };
     out
+}
+
+/// SMA of four series of equal length at once, into outputs already holding `NaN`;
+/// each lane computes exactly what [`sma`] does.
+#[inline(always)]
+pub(crate) fn sma_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs; 1]) {
+    let len = x.len();
+    if len < period {
+        return;
+    }
+    let lookback = period - 1;
+    let divisor = L::splat(period as f64);
+    let mut total = L::splat(0.0);
+    for i in 0..lookback {
+        total += x.at(i);
+    }
+    for i in lookback..len {
+        total += x.at(i);
+        out.set(i, total / divisor);
+        total -= x.at(i - lookback);
+    }
 }
 
 #[cfg(test)]

@@ -5,22 +5,18 @@
 //! (lookback 1), and so do we.
 
 use super::bar_common::common_len;
+use super::lanes::Lane;
 use super::{Hlcv, Streaming};
 
 /// One bar's true range, compared in TA-Lib's order: start from `high - low`, replace
 /// it only when a previous-close distance is strictly greater.
-#[inline]
-pub(crate) fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
-    let mut greatest = high - low;
+#[inline(always)]
+pub(crate) fn true_range<L: Lane>(high: L, low: L, prev_close: L) -> L {
+    let greatest = high - low;
     let to_high = (prev_close - high).abs();
-    if to_high > greatest {
-        greatest = to_high;
-    }
+    let greatest = to_high.gt_or(greatest, to_high, greatest);
     let to_low = (prev_close - low).abs();
-    if to_low > greatest {
-        greatest = to_low;
-    }
-    greatest
+    to_low.gt_or(greatest, to_low, greatest)
 }
 
 /// Streaming true range; volume is ignored.

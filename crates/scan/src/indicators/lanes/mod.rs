@@ -1,0 +1,317 @@
+//! Several series at once, one per vector lane.
+//!
+//! The batch loops are bound by a chain of dependent floating-point operations per bar
+//! (running sums, Wilder or exponential smoothing). On one long series nothing can
+//! shorten that chain without reordering TA-Lib's arithmetic, but a market holds
+//! thousands of independent series: evaluating `N` series of equal length together, one
+//! per lane, runs `N` chains per instruction. Each lane does exactly the operations the
+//! scalar loop does, in the same order (the fused multiply-add stays fused, nothing else
+//! is fused), so every lane's result is bit-identical to the scalar one.
+//!
+//! The arithmetic is written once, generic over [`Lane`], which `f64` (the scalar loops),
+//! `F64x4` (one AVX2 register, used when the CPU has AVX2 and FMA) and [`V`] (a plain
+//! array, the portable fallback) implement. The compiler's own vectorisation of `V` was
+//! tried first and left most operations scalar, hence the explicit intrinsics.
+
+use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
+
+/// One value per series: `f64` for one series, [`V`] for several.
+pub(crate) trait Lane:
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + DivAssign
+{
+    fn splat(x: f64) -> Self;
+    /// `self * a + b` with one rounding, as [`f64::mul_add`].
+    fn mul_add(self, a: Self, b: Self) -> Self;
+    fn abs(self) -> Self;
+    /// Per lane: `if self > other { then } else { otherwise }` (false for `NaN`).
+    fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self;
+    /// Per lane: `if self != other { then } else { otherwise }` (true for `NaN`).
+    fn ne_or(self, other: Self, then: Self, otherwise: Self) -> Self;
+}
+
+impl Lane for f64 {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        f64::abs(self)
+    }
+    #[inline(always)]
+    fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        if self > other {
+            then
+        } else {
+            otherwise
+        }
+    }
+    #[inline(always)]
+    fn ne_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        if self != other {
+            then
+        } else {
+            otherwise
+        }
+    }
+}
+
+/// `N` values, one per series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct V<const N: usize>(pub [f64; N]);
+
+impl<const N: usize> V<N> {
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
+        V(std::array::from_fn(|l| f(self.0[l], o.0[l])))
+    }
+}
+
+macro_rules! lane_op {
+    ($op:ident, $method:ident, $assign:ident, $assign_method:ident, $sym:tt) => {
+        impl<const N: usize> $op for V<N> {
+            type Output = Self;
+            #[inline(always)]
+            fn $method(self, o: Self) -> Self {
+                self.zip(o, |a, b| a $sym b)
+            }
+        }
+        impl<const N: usize> $assign for V<N> {
+            #[inline(always)]
+            fn $assign_method(&mut self, o: Self) {
+                *self = *self $sym o;
+            }
+        }
+    };
+}
+
+lane_op!(Add, add, AddAssign, add_assign, +);
+lane_op!(Sub, sub, SubAssign, sub_assign, -);
+lane_op!(Mul, mul, MulAssign, mul_assign, *);
+lane_op!(Div, div, DivAssign, div_assign, /);
+
+impl<const N: usize> Lane for V<N> {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        V([x; N])
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        V(std::array::from_fn(|l| self.0[l].mul_add(a.0[l], b.0[l])))
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        V(self.0.map(f64::abs))
+    }
+    #[inline(always)]
+    fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        V(std::array::from_fn(|l| {
+            self.0[l].gt_or(other.0[l], then.0[l], otherwise.0[l])
+        }))
+    }
+    #[inline(always)]
+    fn ne_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        V(std::array::from_fn(|l| {
+            self.0[l].ne_or(other.0[l], then.0[l], otherwise.0[l])
+        }))
+    }
+}
+
+/// Four values, one per series: the width of a group (one AVX2 vector of `f64`).
+pub(crate) trait Lane4: Lane {
+    /// `values[0..4]`, one per lane.
+    fn load(values: &[f64]) -> Self;
+    /// Writes the lanes to `values[0..4]`.
+    fn store(self, values: &mut [f64]);
+    /// The 4×4 transpose: lane `j` of output `i` is lane `i` of input `j`.
+    fn transpose(rows: [Self; 4]) -> [Self; 4];
+}
+
+impl Lane4 for V<4> {
+    #[inline(always)]
+    fn load(values: &[f64]) -> Self {
+        V(std::array::from_fn(|l| values[l]))
+    }
+    #[inline(always)]
+    fn store(self, values: &mut [f64]) {
+        values[..4].copy_from_slice(&self.0);
+    }
+    #[inline(always)]
+    fn transpose(rows: [Self; 4]) -> [Self; 4] {
+        std::array::from_fn(|i| V(std::array::from_fn(|j| rows[j].0[i])))
+    }
+}
+
+/// One input column of four series of one length, interleaved bar by bar (bar `i` of
+/// series `l` at `4 * i + l`) so that a bar across the lanes is one vector load.
+#[derive(Clone, Copy)]
+pub(crate) struct Inputs<'a>(&'a [f64]);
+
+impl Inputs<'_> {
+    /// Bars per series.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len() / 4
+    }
+
+    #[inline(always)]
+    pub(crate) fn at<L: Lane4>(&self, i: usize) -> L {
+        L::load(&self.0[4 * i..4 * i + 4])
+    }
+}
+
+/// One output column of four series, interleaved as [`Inputs`].
+pub(crate) struct Outputs<'a>(&'a mut [f64]);
+
+impl Outputs<'_> {
+    #[inline(always)]
+    pub(crate) fn set<L: Lane4>(&mut self, i: usize, v: L) {
+        v.store(&mut self.0[4 * i..4 * i + 4]);
+    }
+}
+
+/// Interleaved copies of the input columns of a group of four series, and room for the
+/// kernel's `K` interleaved output columns. The transposes cost a few instructions per
+/// value; gathering each bar from four columns inside the kernel instead costs more,
+/// since the kernel then holds four pointers per column and spills them. The buffers
+/// come from a per-thread pool, so successive groups reuse memory that is in cache.
+pub(crate) struct Group<const K: usize> {
+    len: usize,
+    inputs: Vec<Vec<f64>>,
+    outputs: [Vec<f64>; K],
+}
+
+thread_local! {
+    static POOL: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A buffer of `len` values from the pool, holding whatever it held (or zeros).
+fn take_buffer(len: usize) -> Vec<f64> {
+    let mut buf = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+    buf.resize(len, 0.0);
+    buf
+}
+
+impl<const K: usize> Drop for Group<K> {
+    fn drop(&mut self) {
+        let buffers = self
+            .inputs
+            .drain(..)
+            .chain(self.outputs.each_mut().map(std::mem::take));
+        POOL.with(|p| p.borrow_mut().extend(buffers));
+    }
+}
+
+impl<const K: usize> Group<K> {
+    /// A group of series of `len` bars, its outputs all `NaN` until a kernel writes them.
+    #[inline(always)]
+    pub(crate) fn new(len: usize) -> Self {
+        Group {
+            len,
+            inputs: Vec::new(),
+            outputs: std::array::from_fn(|_| {
+                let mut buf = take_buffer(4 * len);
+                buf.fill(f64::NAN);
+                buf
+            }),
+        }
+    }
+
+    /// Adds an input column, one slice of `len` values per series.
+    #[inline(always)]
+    pub(crate) fn input<L: Lane4>(&mut self, columns: [&[f64]; 4]) {
+        let mut buf = take_buffer(4 * self.len);
+        let blocks = self.len / 4;
+        for b in 0..blocks {
+            // Spelled out: `array::map` is not always inlined, and out of line it would
+            // run without AVX2.
+            let [c0, c1, c2, c3] = columns;
+            let at = 4 * b;
+            let rows = [
+                L::load(&c0[at..]),
+                L::load(&c1[at..]),
+                L::load(&c2[at..]),
+                L::load(&c3[at..]),
+            ];
+            let [v0, v1, v2, v3] = L::transpose(rows);
+            let out = &mut buf[16 * b..16 * b + 16];
+            v0.store(&mut out[0..]);
+            v1.store(&mut out[4..]);
+            v2.store(&mut out[8..]);
+            v3.store(&mut out[12..]);
+        }
+        for i in 4 * blocks..self.len {
+            for (l, c) in columns.iter().enumerate() {
+                buf[4 * i + l] = c[i];
+            }
+        }
+        self.inputs.push(buf);
+    }
+
+    /// The `n` input columns added so far, and the output columns, for the kernel.
+    #[inline(always)]
+    pub(crate) fn io<const N: usize>(&mut self) -> ([Inputs<'_>; N], [Outputs<'_>; K]) {
+        let inputs = std::array::from_fn(|k| Inputs(&self.inputs[k]));
+        let mut outputs = self.outputs.iter_mut();
+        let outputs = std::array::from_fn(|_| Outputs(outputs.next().expect("K outputs")));
+        (inputs, outputs)
+    }
+
+    /// Each series' `K` output columns, back in column order; each column is allocated
+    /// at its exact length and written once.
+    #[inline(always)]
+    pub(crate) fn finish<L: Lane4>(self) -> [Vec<Vec<f64>>; 4] {
+        let len = self.len;
+        let mut series: [Vec<Vec<f64>>; 4] = std::array::from_fn(|_| Vec::with_capacity(K));
+        for buf in &self.outputs {
+            let mut columns: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(len));
+            let blocks = len / 4;
+            for b in 0..blocks {
+                let block = &buf[16 * b..16 * b + 16];
+                let rows = [
+                    L::load(&block[0..]),
+                    L::load(&block[4..]),
+                    L::load(&block[8..]),
+                    L::load(&block[12..]),
+                ];
+                let [c0, c1, c2, c3] = &mut columns;
+                let mut values = [0.0; 4];
+                let [v0, v1, v2, v3] = L::transpose(rows);
+                v0.store(&mut values);
+                c0.extend_from_slice(&values);
+                v1.store(&mut values);
+                c1.extend_from_slice(&values);
+                v2.store(&mut values);
+                c2.extend_from_slice(&values);
+                v3.store(&mut values);
+                c3.extend_from_slice(&values);
+            }
+            for i in 4 * blocks..len {
+                for (l, c) in columns.iter_mut().enumerate() {
+                    c.push(buf[4 * i + l]);
+                }
+            }
+            for (s, c) in series.iter_mut().zip(columns) {
+                s.push(c);
+            }
+        }
+        series
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx2::F64x4;
