@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod db;
 pub mod http;
 pub mod market;
 pub mod metrics;
