@@ -8,8 +8,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 use serde_json::json;
 use server::db;
 use server::jobs::{
-    self, queue, Backoff, JobContext, JobCounts, JobError, Jobs, NewJob, PoolHandle,
-    PoolOptions, Schedule, Scheduler, WorkerPool,
+    self, queue, Backoff, JobContext, JobCounts, JobError, Jobs, NewJob, PoolHandle, PoolOptions,
+    Schedule, Scheduler, WorkerPool,
 };
 use server::shutdown::{self, Trigger};
 use std::collections::HashMap;
@@ -45,7 +45,11 @@ async fn sqlite_two_pools_run_200_jobs_each_exactly_once() {
 
 /// Two pools, as two app instances would run them (each with its own connection pool
 /// and worker id), drain `n` jobs; every job must run once and both must have worked.
-async fn two_pools_run_each_job_once(first: DatabaseConnection, second: DatabaseConnection, n: usize) {
+async fn two_pools_run_each_job_once(
+    first: DatabaseConnection,
+    second: DatabaseConnection,
+    n: usize,
+) {
     let runs: Arc<Mutex<HashMap<i64, u32>>> = Arc::default();
     let by_worker: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
     let registry = {
@@ -82,18 +86,38 @@ async fn two_pools_run_each_job_once(first: DatabaseConnection, second: Database
     }
     txn.commit().await.unwrap();
 
-    wait_until(&first, "SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'", n as i64).await;
+    wait_until(
+        &first,
+        "SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'",
+        n as i64,
+    )
+    .await;
     stop_pools(trigger, pools).await;
 
     let runs = runs.lock().unwrap();
     assert_eq!(runs.len(), n, "not every job ran");
     for id in &ids {
-        assert_eq!(runs.get(id), Some(&1), "job {id} ran {:?} times", runs.get(id));
+        assert_eq!(
+            runs.get(id),
+            Some(&1),
+            "job {id} ran {:?} times",
+            runs.get(id)
+        );
     }
     let by_worker = by_worker.lock().unwrap();
-    assert_eq!(by_worker.len(), 2, "one pool did all the work: {by_worker:?}");
-    assert!(by_worker.keys().any(|w| w.starts_with("a/")), "{by_worker:?}");
-    assert!(by_worker.keys().any(|w| w.starts_with("b/")), "{by_worker:?}");
+    assert_eq!(
+        by_worker.len(),
+        2,
+        "one pool did all the work: {by_worker:?}"
+    );
+    assert!(
+        by_worker.keys().any(|w| w.starts_with("a/")),
+        "{by_worker:?}"
+    );
+    assert!(
+        by_worker.keys().any(|w| w.starts_with("b/")),
+        "{by_worker:?}"
+    );
     assert_eq!(jobs::counts(&first).await.unwrap(), JobCounts::default());
     jobs::ready(&first).await.unwrap();
 }
@@ -123,52 +147,93 @@ async fn failures_back_off_then_die(db: DatabaseConnection) {
                 let attempts = attempts.clone();
                 async move {
                     attempts.lock().unwrap().push((ctx.attempt, Utc::now()));
-                    Err(JobError::retry(format!("provider said no (attempt {})", ctx.attempt)))
+                    Err(JobError::retry(format!(
+                        "provider said no (attempt {})",
+                        ctx.attempt
+                    )))
                 }
             })
-            .handle("invalid", |_, _| async { Err(JobError::permanent("the payload has no symbol")) })
+            .handle("invalid", |_, _| async {
+                Err(JobError::permanent("the payload has no symbol"))
+            })
     };
-    let flaky = jobs::enqueue(&db, NewJob::new("flaky", json!({})).max_attempts(3)).await.unwrap();
-    let invalid = jobs::enqueue(&db, NewJob::new("invalid", json!({}))).await.unwrap();
-    let unknown = jobs::enqueue(&db, NewJob::new("nobody-handles-this", json!({})).max_attempts(2))
+    let flaky = jobs::enqueue(&db, NewJob::new("flaky", json!({})).max_attempts(3))
         .await
         .unwrap();
+    let invalid = jobs::enqueue(&db, NewJob::new("invalid", json!({})))
+        .await
+        .unwrap();
+    let unknown = jobs::enqueue(
+        &db,
+        NewJob::new("nobody-handles-this", json!({})).max_attempts(2),
+    )
+    .await
+    .unwrap();
 
     let (trigger, stop) = shutdown::channel();
-    let backoff = Backoff { base: Duration::from_millis(100), cap: Duration::from_millis(400) };
+    let backoff = Backoff {
+        base: Duration::from_millis(100),
+        cap: Duration::from_millis(400),
+    };
     let pool = WorkerPool::start(
         db.clone(),
         registry,
-        PoolOptions { poll_interval: Duration::from_millis(20), backoff, ..PoolOptions::default() },
+        PoolOptions {
+            poll_interval: Duration::from_millis(20),
+            backoff,
+            ..PoolOptions::default()
+        },
         stop,
     );
-    wait_until(&db, "SELECT COUNT(*) AS n FROM jobs WHERE status = 'dead'", 3).await;
+    wait_until(
+        &db,
+        "SELECT COUNT(*) AS n FROM jobs WHERE status = 'dead'",
+        3,
+    )
+    .await;
     stop_pools(trigger, [pool]).await;
 
     let (status, tries, error) = job_row(&db, flaky).await;
     assert_eq!((status.as_str(), tries), ("dead", 3));
     assert_eq!(error.as_deref(), Some("provider said no (attempt 3)"));
     let seen = attempts.lock().unwrap().clone();
-    assert_eq!(seen.iter().map(|(a, _)| *a).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(
+        seen.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
     // Each retry waited at least half its planned backoff (100 ms, then 200 ms).
     for (pair, planned) in seen.windows(2).zip([100, 200]) {
         let waited = (pair[1].1 - pair[0].1).num_milliseconds();
-        assert!(waited >= planned / 2, "retry after {waited} ms, planned {planned} ms");
+        assert!(
+            waited >= planned / 2,
+            "retry after {waited} ms, planned {planned} ms"
+        );
     }
 
     let (status, tries, error) = job_row(&db, invalid).await;
-    assert_eq!((status.as_str(), tries), ("dead", 1), "a permanent error is not retried");
+    assert_eq!(
+        (status.as_str(), tries),
+        ("dead", 1),
+        "a permanent error is not retried"
+    );
     assert_eq!(error.as_deref(), Some("the payload has no symbol"));
 
     let (status, tries, error) = job_row(&db, unknown).await;
     assert_eq!((status.as_str(), tries), ("dead", 2));
     let error = error.unwrap();
-    assert!(error.contains("no handler for job kind `nobody-handles-this`"), "{error}");
+    assert!(
+        error.contains("no handler for job kind `nobody-handles-this`"),
+        "{error}"
+    );
     assert!(error.contains("flaky, invalid"), "{error}");
 
     assert_eq!(
         jobs::counts(&db).await.unwrap(),
-        JobCounts { queued: 0, running: 0, failed: 3 }
+        JobCounts {
+            queued: 0,
+            running: 0,
+            failed: 3
+        }
     );
 }
 
@@ -177,8 +242,10 @@ async fn failures_back_off_then_die(db: DatabaseConnection) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_crashed_workers_job_is_recovered_after_its_lease() {
-    with_fresh_postgres(|url| async move { crashed_workers_job_is_recovered(connect(&url).await).await })
-        .await;
+    with_fresh_postgres(|url| async move {
+        crashed_workers_job_is_recovered(connect(&url).await).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,7 +256,9 @@ async fn sqlite_a_crashed_workers_job_is_recovered_after_its_lease() {
 }
 
 async fn crashed_workers_job_is_recovered(db: DatabaseConnection) {
-    let id = jobs::enqueue(&db, NewJob::new("count", json!({}))).await.unwrap();
+    let id = jobs::enqueue(&db, NewJob::new("count", json!({})))
+        .await
+        .unwrap();
     // A worker claims the job with a short lease, then "crashes": it never heartbeats
     // nor finishes.
     let default = vec!["default".to_string()];
@@ -215,12 +284,24 @@ async fn crashed_workers_job_is_recovered(db: DatabaseConnection) {
     let pool = WorkerPool::start(
         db.clone(),
         registry,
-        PoolOptions { poll_interval: Duration::from_millis(50), ..PoolOptions::default() },
+        PoolOptions {
+            poll_interval: Duration::from_millis(50),
+            ..PoolOptions::default()
+        },
         stop,
     );
-    wait_until(&db, "SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'", 1).await;
+    wait_until(
+        &db,
+        "SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'",
+        1,
+    )
+    .await;
     stop_pools(trigger, [pool]).await;
-    assert_eq!(*runs.lock().unwrap(), vec![2], "the recovered job ran once, as attempt 2");
+    assert_eq!(
+        *runs.lock().unwrap(),
+        vec![2],
+        "the recovered job ran once, as attempt 2"
+    );
 
     // The crashed worker coming back cannot overwrite the new outcome.
     assert!(!queue::complete(&db, &claimed[0]).await.unwrap());
@@ -231,8 +312,10 @@ async fn crashed_workers_job_is_recovered(db: DatabaseConnection) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_shutdown_finishes_running_jobs_and_returns_the_rest() {
-    with_fresh_postgres(|url| async move { shutdown_finishes_or_returns(connect(&url).await).await })
-        .await;
+    with_fresh_postgres(
+        |url| async move { shutdown_finishes_or_returns(connect(&url).await).await },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -262,8 +345,10 @@ async fn shutdown_finishes_or_returns(db: DatabaseConnection) {
     let sleep = |name: &str, ms: u64, priority: i32| {
         NewJob::new("sleep", json!({ "name": name, "ms": ms })).priority(priority)
     };
-    let long = jobs::enqueue(&db, sleep("long", 500, 2)).await.unwrap();
-    let stuck = jobs::enqueue(&db, sleep("stuck", 3_600_000, 2)).await.unwrap();
+    let long = jobs::enqueue(&db, sleep("long", 1500, 2)).await.unwrap();
+    let stuck = jobs::enqueue(&db, sleep("stuck", 3_600_000, 2))
+        .await
+        .unwrap();
     let waiting = jobs::enqueue(&db, sleep("waiting", 0, 1)).await.unwrap();
 
     let (trigger, stop) = shutdown::channel();
@@ -273,12 +358,17 @@ async fn shutdown_finishes_or_returns(db: DatabaseConnection) {
         PoolOptions {
             concurrency: 2,
             poll_interval: Duration::from_millis(20),
-            grace: Duration::from_secs(3),
+            grace: Duration::from_secs(4),
             ..PoolOptions::default()
         },
         stop,
     );
-    wait_until(&db, "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running'", 2).await;
+    wait_until(
+        &db,
+        "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running'",
+        2,
+    )
+    .await;
     while started.lock().unwrap().len() < 2 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -286,7 +376,11 @@ async fn shutdown_finishes_or_returns(db: DatabaseConnection) {
 
     assert_eq!(*finished.lock().unwrap(), vec!["long".to_string()]);
     let (status, tries, _) = job_row(&db, long).await;
-    assert_eq!((status.as_str(), tries), ("done", 1), "the running job finished");
+    assert_eq!(
+        (status.as_str(), tries),
+        ("done", 1),
+        "the running job finished"
+    );
     let (status, tries, _) = job_row(&db, stuck).await;
     assert_eq!(
         (status.as_str(), tries),
@@ -294,7 +388,11 @@ async fn shutdown_finishes_or_returns(db: DatabaseConnection) {
         "the job that outlived the grace period went back, its attempt not counted"
     );
     let (status, tries, _) = job_row(&db, waiting).await;
-    assert_eq!((status.as_str(), tries), ("pending", 0), "nothing new was claimed");
+    assert_eq!(
+        (status.as_str(), tries),
+        ("pending", 0),
+        "nothing new was claimed"
+    );
 
     // A job claimed but not started is released the same way.
     let default = vec!["default".to_string()];
@@ -305,7 +403,11 @@ async fn shutdown_finishes_or_returns(db: DatabaseConnection) {
     assert!(queue::release(&db, &claimed[0]).await.unwrap());
     let (status, tries, _) = job_row(&db, claimed[0].id).await;
     assert_eq!((status.as_str(), tries), ("pending", 0));
-    let row = one(&db, "SELECT COUNT(*) AS n FROM jobs WHERE locked_by IS NOT NULL").await;
+    let row = one(
+        &db,
+        "SELECT COUNT(*) AS n FROM jobs WHERE locked_by IS NOT NULL",
+    )
+    .await;
     assert_eq!(row, 0);
 }
 
@@ -339,12 +441,27 @@ async fn two_schedulers_enqueue_once(first: DatabaseConnection, second: Database
     for minutes in [0, 0, 1, 2] {
         let now = base + chrono::Duration::minutes(minutes);
         let (ids_a, ids_b) = tokio::join!(a.tick(&first, now), b.tick(&second, now));
-        assert_eq!(ids_a.unwrap(), ids_b.unwrap(), "both instances agree on the jobs");
+        assert_eq!(
+            ids_a.unwrap(),
+            ids_b.unwrap(),
+            "both instances agree on the jobs"
+        );
     }
-    let minutely = one(&first, "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'minutely'").await;
-    let hourly = one(&first, "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'hourly'").await;
+    let minutely = one(
+        &first,
+        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'minutely'",
+    )
+    .await;
+    let hourly = one(
+        &first,
+        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'hourly'",
+    )
+    .await;
     assert_eq!(minutely, 3, "three distinct minutes, each enqueued once");
-    assert!((1..=2).contains(&hourly), "{hourly} hourly occurrences in three minutes");
+    assert!(
+        (1..=2).contains(&hourly),
+        "{hourly} hourly occurrences in three minutes"
+    );
 
     // Running: two schedulers started together still add one job per occurrence.
     let (trigger, stop) = shutdown::channel();
@@ -359,10 +476,18 @@ async fn two_schedulers_enqueue_once(first: DatabaseConnection, second: Database
         tokio::time::timeout(PATIENCE, task).await.unwrap().unwrap();
     }
     let rows = one(&first, "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'live'").await;
-    let keys = one(&first, "SELECT COUNT(DISTINCT unique_key) AS n FROM jobs WHERE kind = 'live'").await;
+    let keys = one(
+        &first,
+        "SELECT COUNT(DISTINCT unique_key) AS n FROM jobs WHERE kind = 'live'",
+    )
+    .await;
     assert!(rows >= 1);
     assert_eq!(rows, keys, "an occurrence was enqueued twice");
-    let runs_at = one(&first, "SELECT COUNT(DISTINCT run_at) AS n FROM jobs WHERE kind = 'live'").await;
+    let runs_at = one(
+        &first,
+        "SELECT COUNT(DISTINCT run_at) AS n FROM jobs WHERE kind = 'live'",
+    )
+    .await;
     assert_eq!(runs_at, rows, "occurrences are distinct instants");
 }
 
@@ -373,10 +498,16 @@ async fn sqlite_a_unique_key_makes_enqueue_idempotent_inside_a_transaction() {
     let first = jobs::enqueue(&db, job()).await.unwrap();
     let txn = db.begin().await.unwrap();
     assert_eq!(jobs::enqueue(&txn, job()).await.unwrap(), first);
-    let other = jobs::enqueue(&txn, NewJob::new("welcome-email", json!({}))).await.unwrap();
+    let other = jobs::enqueue(&txn, NewJob::new("welcome-email", json!({})))
+        .await
+        .unwrap();
     txn.rollback().await.unwrap();
     assert_ne!(other, first);
-    assert_eq!(one(&db, "SELECT COUNT(*) AS n FROM jobs").await, 1, "the rollback took the other job");
+    assert_eq!(
+        one(&db, "SELECT COUNT(*) AS n FROM jobs").await,
+        1,
+        "the rollback took the other job"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -401,7 +532,9 @@ async fn sqlite(label: &str) -> (DatabaseConnection, std::path::PathBuf) {
 async fn stop_pools<const N: usize>(trigger: Trigger, pools: [PoolHandle; N]) {
     trigger.fire();
     for pool in pools {
-        tokio::time::timeout(PATIENCE, pool.join()).await.expect("the pool stopped");
+        tokio::time::timeout(PATIENCE, pool.join())
+            .await
+            .expect("the pool stopped");
     }
 }
 
@@ -413,7 +546,10 @@ async fn wait_until(db: &DatabaseConnection, sql: &str, expected: i64) {
         if n >= expected {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting: {sql} = {n}, expected {expected}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting: {sql} = {n}, expected {expected}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

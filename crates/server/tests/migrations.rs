@@ -7,14 +7,11 @@ mod support;
 
 use chrono::Utc;
 use sea_orm::sea_query::{Query, Value};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
-    TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 use server::db::{self, audit, audit::AuditEvent, Migrator};
-use support::db::{config, temp_dir, with_fresh_postgres};
 use std::time::{Duration, Instant};
+use support::db::{config, temp_dir, with_fresh_postgres};
 
 /// The product's tables, as the requirement lists them (plus `user_tokens`).
 const TABLES: &[&str] = &[

@@ -70,7 +70,10 @@ mod tests {
         for attempt in 1..20 {
             let ceiling = backoff.ceiling(attempt);
             let delay = backoff.delay(attempt);
-            assert!(delay >= ceiling / 2 && delay <= ceiling, "{attempt}: {delay:?}");
+            assert!(
+                delay >= ceiling / 2 && delay <= ceiling,
+                "{attempt}: {delay:?}"
+            );
         }
     }
 }

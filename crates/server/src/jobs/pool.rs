@@ -156,7 +156,10 @@ impl Pool {
         // a crashed one's jobs.
         let recovered = queue::recover_expired(&self.db).await?;
         if recovered > 0 {
-            tracing::warn!(recovered, "jobs whose worker stopped were returned to the queue");
+            tracing::warn!(
+                recovered,
+                "jobs whose worker stopped were returned to the queue"
+            );
         }
         let jobs = queue::claim(
             &self.db,
@@ -236,7 +239,9 @@ impl Pool {
             return;
         }
         match queue::release(&self.db, &job).await {
-            Ok(_) => tracing::info!(job = job.id, kind = %job.kind, "unfinished job returned to the queue at shutdown"),
+            Ok(_) => {
+                tracing::info!(job = job.id, kind = %job.kind, "unfinished job returned to the queue at shutdown")
+            }
             // The lease will expire and another worker will recover the job.
             Err(error) => tracing::warn!(%error, job = job.id, "cannot release job at shutdown"),
         }
@@ -244,7 +249,13 @@ impl Pool {
 }
 
 /// Runs one job to its end and records the outcome.
-async fn run_job(db: DatabaseConnection, jobs: Jobs, job: Job, backoff: Backoff, shutdown: Shutdown) {
+async fn run_job(
+    db: DatabaseConnection,
+    jobs: Jobs,
+    job: Job,
+    backoff: Backoff,
+    shutdown: Shutdown,
+) {
     let ctx = JobContext {
         id: job.id,
         kind: job.kind.clone(),

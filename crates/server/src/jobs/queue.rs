@@ -309,11 +309,7 @@ pub async fn extend_leases<C: ConnectionTrait>(
             db.get_database_backend(),
             "UPDATE jobs SET locked_until = $2, updated_at = $3
              WHERE locked_by = $1 AND status = 'running'",
-            vec![
-                worker.into(),
-                time::after(now, lease).into(),
-                now.into(),
-            ],
+            vec![worker.into(), time::after(now, lease).into(), now.into()],
         ))
         .await?;
     Ok(result.rows_affected())

@@ -67,10 +67,11 @@ impl Jobs {
         F: Fn(JobContext, serde_json::Value) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), JobError>> + Send + 'static,
     {
-        let boxed: Handler =
-            Arc::new(move |ctx: JobContext, payload: serde_json::Value| -> BoxFuture {
+        let boxed: Handler = Arc::new(
+            move |ctx: JobContext, payload: serde_json::Value| -> BoxFuture {
                 Box::pin(handler(ctx, payload))
-            });
+            },
+        );
         self.handlers.insert(kind.into(), boxed);
         self
     }

@@ -72,7 +72,9 @@ impl Schedule {
     }
 
     fn period_ms(&self) -> i64 {
-        i64::try_from(self.every.as_millis()).unwrap_or(i64::MAX).max(1000)
+        i64::try_from(self.every.as_millis())
+            .unwrap_or(i64::MAX)
+            .max(1000)
     }
 
     fn job(&self, occurrence: DateTime<Utc>) -> NewJob {
@@ -164,6 +166,9 @@ mod tests {
         let daily = Schedule::every("digest", Duration::from_secs(86_400));
         assert_eq!(daily.occurrence(now), at("2026-11-26T00:00:00Z"));
         // Exactly on a boundary, the occurrence is that instant.
-        assert_eq!(hourly.occurrence(at("2026-11-26T02:00:00Z")), at("2026-11-26T02:00:00Z"));
+        assert_eq!(
+            hourly.occurrence(at("2026-11-26T02:00:00Z")),
+            at("2026-11-26T02:00:00Z")
+        );
     }
 }
