@@ -94,7 +94,7 @@ async fn two_pools_run_each_job_once(
     .await;
     stop_pools(trigger, pools).await;
 
-    let runs = runs.lock().unwrap();
+    let runs = runs.lock().unwrap().clone();
     assert_eq!(runs.len(), n, "not every job ran");
     for id in &ids {
         assert_eq!(
@@ -104,7 +104,7 @@ async fn two_pools_run_each_job_once(
             runs.get(id)
         );
     }
-    let by_worker = by_worker.lock().unwrap();
+    let by_worker = by_worker.lock().unwrap().clone();
     assert_eq!(
         by_worker.len(),
         2,
@@ -138,8 +138,11 @@ async fn sqlite_failures_back_off_then_die_with_their_last_error() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// An attempt's number and when it started.
+type Attempt = (u32, chrono::DateTime<Utc>);
+
 async fn failures_back_off_then_die(db: DatabaseConnection) {
-    let attempts: Arc<Mutex<Vec<(u32, chrono::DateTime<Utc>)>>> = Arc::default();
+    let attempts: Arc<Mutex<Vec<Attempt>>> = Arc::default();
     let registry = {
         let attempts = attempts.clone();
         Jobs::new()
