@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod jobs;
 pub mod market;
 pub mod metrics;
 pub mod net;

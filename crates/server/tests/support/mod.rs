@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod db;
+
 use server::config::{Config, Vars};
 use server::shutdown::{self, Trigger};
 use std::path::PathBuf;
