@@ -2,6 +2,7 @@
 //! web UI, around the engine (`scan`) and market data (`market`) crates.
 
 pub mod api;
+pub mod background;
 pub mod config;
 pub mod db;
 pub mod http;

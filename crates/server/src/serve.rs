@@ -1,6 +1,9 @@
-//! `stockscanner serve`: bind, start the shared services, serve until told to stop.
+//! `stockscanner serve`: bind, start the shared services and the background workers,
+//! serve until told to stop, then let requests and jobs finish.
 
+use crate::background;
 use crate::config::Config;
+use crate::jobs::{PoolOptions, Scheduler, WorkerPool};
 use crate::shutdown::{self, Shutdown, GRACE};
 use crate::state::App;
 use std::net::SocketAddr;
@@ -19,8 +22,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish for up to
-/// [`GRACE`].
+/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests and jobs finish for up
+/// to [`GRACE`].
 pub async fn run(config: Config) -> Result<(), ServeError> {
     let (trigger, shutdown) = shutdown::channel();
     tokio::spawn(shutdown::on_signal(trigger));
@@ -41,6 +44,13 @@ pub async fn serve_on(
 ) -> Result<(), ServeError> {
     let address = listener.local_addr()?;
     let app = App::start(config).await?;
+    let workers = WorkerPool::start(
+        app.db.clone(),
+        background::jobs(),
+        PoolOptions::default(),
+        shutdown.clone(),
+    );
+    let scheduler = Scheduler::new(background::schedules()).start(app.db.clone(), shutdown.clone());
     let router = crate::http::router(app);
     tracing::info!(%address, "listening");
     let server = axum::serve(
@@ -48,13 +58,23 @@ pub async fn serve_on(
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown.clone().requested());
+    let everything = async {
+        let served = server.await;
+        // The pool stops claiming at the signal and releases what it cannot finish
+        // within its own grace, which is shorter than ours.
+        workers.join().await;
+        if let Err(error) = scheduler.await {
+            tracing::error!(%error, "the scheduler task failed");
+        }
+        served
+    };
     let deadline = async {
         shutdown.requested().await;
         tokio::time::sleep(GRACE).await;
     };
     tokio::select! {
-        result = server => result?,
-        () = deadline => tracing::warn!("in-flight requests did not finish within {GRACE:?}; exiting"),
+        result = everything => result?,
+        () = deadline => tracing::warn!("requests or jobs did not finish within {GRACE:?}; exiting"),
     }
     Ok(())
 }

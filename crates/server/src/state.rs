@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::db::{self, DatabaseConnection, DbError};
 use crate::http::health::CheckResult;
+use crate::jobs;
 use crate::market::store;
 use crate::market::universe::Universe;
 use crate::metrics::Metrics;
@@ -83,14 +84,8 @@ impl App {
     /// Each dependency's state, checked now.
     pub async fn readiness(&self) -> BTreeMap<&'static str, CheckResult> {
         let mut checks = BTreeMap::new();
-        let started = Instant::now();
-        checks.insert(
-            "database",
-            match db::ping(&self.db).await {
-                Ok(()) => CheckResult::up(started.elapsed()),
-                Err(error) => CheckResult::down(error.to_string()),
-            },
-        );
+        checks.insert("database", timed(db::ping(&self.db)).await);
+        checks.insert("jobs", timed(jobs::ready(&self.db)).await);
         if let Some(redis) = self.rate_limiter.health().await {
             checks.insert("redis", redis);
         }
@@ -104,5 +99,28 @@ impl App {
         gauge.with_label_values(&["idle"]).set(pool.idle);
         gauge.with_label_values(&["in_use"]).set(pool.in_use);
         gauge.with_label_values(&["max"]).set(pool.max);
+        match jobs::counts(&self.db).await {
+            Ok(counts) => {
+                let jobs = &self.metrics.jobs;
+                for (status, count) in [
+                    ("queued", counts.queued),
+                    ("running", counts.running),
+                    ("failed", counts.failed),
+                ] {
+                    jobs.with_label_values(&[status])
+                        .set(i64::try_from(count).unwrap_or(i64::MAX));
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot count jobs for /metrics"),
+        }
+    }
+}
+
+/// Runs a readiness check, timing it.
+async fn timed(check: impl std::future::Future<Output = Result<(), DbError>>) -> CheckResult {
+    let started = Instant::now();
+    match check.await {
+        Ok(()) => CheckResult::up(started.elapsed()),
+        Err(error) => CheckResult::down(error.to_string()),
     }
 }

@@ -168,6 +168,8 @@ async fn readiness_and_metrics_answer() {
     assert_eq!(ready.status(), StatusCode::OK);
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["status"], "ready");
+    assert_eq!(body["checks"]["database"]["status"], "ok", "{body}");
+    assert_eq!(body["checks"]["jobs"]["status"], "ok", "{body}");
 
     reqwest::get(server.url("/api/v1")).await.unwrap();
     let metrics = reqwest::get(server.url("/metrics")).await.unwrap();

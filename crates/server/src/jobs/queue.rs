@@ -349,3 +349,16 @@ pub(super) async fn run_query<C: ConnectionTrait>(
         ))
         .await?)
 }
+
+/// Deletes finished (`done`) jobs that finished before `before`; dead jobs are kept for
+/// the operator. Returns how many were deleted.
+pub async fn prune_done<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> Result<u64, DbError> {
+    let result = db
+        .execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "DELETE FROM jobs WHERE status = 'done' AND finished_at < $1",
+            vec![before.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected())
+}
