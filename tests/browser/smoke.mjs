@@ -24,6 +24,7 @@ if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
 const PAGES = [
   { path: "/", status: 200, html: true },
   { path: "/pricing", status: 200, html: true },
+  { path: "/api/docs", status: 200, html: true },
   { path: "/no-such-page", status: 404, html: true },
   { path: "/healthz", status: 200, html: false },
 ];
@@ -146,6 +147,29 @@ async function checkThemeToggle(context) {
   return problems;
 }
 
+/** The API reference lists the operations and sends a real request from its form. */
+async function checkApiReference(context) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(base + "/api/docs", { waitUntil: "load" });
+  const operation = page.locator(".api-operation", { hasText: "/symbols" }).first();
+  await operation.waitFor({ timeout: 5000 });
+  const count = await page.locator(".api-operation").count();
+  if (count < 3) problems.push(`only ${count} operations listed`);
+  await operation.locator("input[name=limit]").fill("2");
+  await operation.locator("button[type=submit]").click();
+  const output = operation.locator(".api-output");
+  await output.filter({ hasText: "200" }).waitFor({ timeout: 5000 }).catch(() => {});
+  const text = await output.textContent();
+  if (!/^200 /m.test(text || "") || !/"next_cursor"/.test(text || "")) {
+    problems.push(`the request from the form did not answer 200 with a page: ${text}`);
+  }
+  await page.close();
+  return problems;
+}
+
 const browser = await chromium.launch({
   executablePath,
   // Root (as in CI containers) cannot use Chromium's sandbox.
@@ -168,6 +192,7 @@ try {
   }
   const context = await browser.newContext({ colorScheme: "light" });
   report("theme toggle is remembered", await checkThemeToggle(context));
+  report("API reference sends a request", await checkApiReference(context));
   await context.close();
 } finally {
   await browser.close();

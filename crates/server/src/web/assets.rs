@@ -33,6 +33,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/nav.js"),
     ),
+    (
+        "api-docs.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/api-docs.js"),
+    ),
     ("favicon.svg", "image/svg+xml", FAVICON),
 ];
 

@@ -13,6 +13,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::landing))
         .route("/pricing", get(pages::pricing))
+        .route("/api/docs", get(pages::api_docs))
         .route("/static/{file}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
 }

@@ -92,6 +92,18 @@ pub async fn pricing(State(app): State<AppState>) -> Response {
     render(StatusCode::OK, &page)
 }
 
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct ApiDocs {
+    shell: Shell,
+}
+
+/// The interactive API reference, drawn in the browser from the OpenAPI document.
+pub async fn api_docs(State(app): State<AppState>) -> Response {
+    let shell = Shell::new("API reference — Stock Scanner", "", banner(&app));
+    render(StatusCode::OK, &ApiDocs { shell })
+}
+
 /// The friendly page for a path that leads nowhere.
 pub fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND)
