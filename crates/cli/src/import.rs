@@ -2,11 +2,10 @@
 //! service's database.
 
 use crate::data::{self, DataArgs};
-use crate::service::{load_config, runtime};
+use crate::service::{load_config, open_database, runtime};
 use crate::Failure;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use server::db;
 use server::market::store;
 use server::market::universe::Listing;
 use std::time::Instant;
@@ -20,8 +19,7 @@ pub struct ImportArgs {
 pub fn migrate() -> Result<(), Failure> {
     let config = load_config(None)?;
     runtime()?.block_on(async {
-        let db = db::connect(&config).await.map_err(runtime_failure)?;
-        db::migrate(&db).await.map_err(runtime_failure)?;
+        open_database(&config).await?;
         println!("database schema is up to date");
         Ok(())
     })
@@ -55,15 +53,14 @@ pub fn import(args: ImportArgs) -> Result<(), Failure> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let summary = runtime()?.block_on(async {
-        let db = db::connect(&config).await.map_err(runtime_failure)?;
-        db::migrate(&db).await.map_err(runtime_failure)?;
+        let db = open_database(&config).await?;
         store::import(
             &db,
             entries.iter().map(|(listing, series)| (listing, *series)),
             |bars| bar.inc(bars as u64),
         )
         .await
-        .map_err(runtime_failure)
+        .map_err(|e| Failure::runtime(e.to_string()))
     })?;
     bar.finish_and_clear();
     println!(
@@ -81,8 +78,4 @@ pub fn import(args: ImportArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
-}
-
-fn runtime_failure(error: impl std::fmt::Display) -> Failure {
-    Failure::runtime(error.to_string())
 }

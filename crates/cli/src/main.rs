@@ -1,6 +1,7 @@
 //! `stockscanner`: the command line. Argument parsing and wiring only; the work is done
 //! by the engine (`scan`) and market-data (`market`) crates.
 
+mod admin;
 mod backtest;
 mod bench;
 mod bench_scan;
@@ -43,6 +44,9 @@ enum Command {
     Import(import::ImportArgs),
     /// Bring the database schema up to date.
     Migrate,
+    /// Operator switches: maintenance mode.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Inspect the service's configuration.
     #[command(subcommand)]
     Config(service::ConfigCommand),
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Command::Config(command) => service::config(command),
         Command::Import(args) => import::import(args),
         Command::Migrate => import::migrate(),
+        Command::Admin(command) => admin::run(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -48,3 +48,14 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .build()
         .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))
 }
+
+/// The service's database with its schema up to date, for commands that write to it.
+pub async fn open_database(config: &Config) -> Result<server::db::DatabaseConnection, Failure> {
+    let db = server::db::connect(config)
+        .await
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    server::db::migrate(&db)
+        .await
+        .map_err(|e| Failure::runtime(e.to_string()))?;
+    Ok(db)
+}

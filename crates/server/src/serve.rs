@@ -4,6 +4,7 @@
 use crate::background;
 use crate::config::Config;
 use crate::jobs::{PoolOptions, Scheduler, WorkerPool};
+use crate::maintenance::Switch;
 use crate::shutdown::{self, Shutdown, GRACE};
 use crate::state::App;
 use std::net::SocketAddr;
@@ -51,6 +52,11 @@ pub async fn serve_on(
         shutdown.clone(),
     );
     let scheduler = Scheduler::new(background::schedules()).start(app.db.clone(), shutdown.clone());
+    tokio::spawn(Switch::follow(
+        app.clone(),
+        app.db.clone(),
+        shutdown.clone(),
+    ));
     let router = crate::http::router(app);
     tracing::info!(%address, "listening");
     let server = axum::serve(

@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::db::{self, DatabaseConnection, DbError};
 use crate::http::health::CheckResult;
 use crate::jobs;
+use crate::maintenance::{self, Switch};
 use crate::market::store;
 use crate::market::universe::Universe;
 use crate::metrics::Metrics;
@@ -20,6 +21,7 @@ pub struct App {
     pub db: DatabaseConnection,
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
+    pub maintenance: Switch,
     universe: RwLock<Arc<Universe>>,
 }
 
@@ -62,7 +64,10 @@ impl App {
                 Some(SharedStore::new(redis).map_err(|e| StartError::Redis(e.to_string()))?)
             }
         };
+        let maintenance = Switch::default();
+        maintenance.apply(maintenance::read(&db).await?);
         Ok(Arc::new(App {
+            maintenance,
             rate_limiter: RateLimiter::new(config.rate_limits.clone(), shared_limits),
             metrics: Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?,
             universe: RwLock::new(Arc::new(universe)),

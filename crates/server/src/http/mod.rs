@@ -50,6 +50,7 @@ pub fn router(app: AppState) -> Router {
             csrf::protect,
         ))
         .layer(cors(&config.cors_origins))
+        .layer(from_fn_with_state(app.clone(), crate::maintenance::gate))
         .layer(from_fn(api_errors::as_problems))
         .layer(from_fn(crate::web::errors::friendly_server_errors))
         .layer(from_fn_with_state(app.clone(), observe::record))

@@ -93,6 +93,22 @@ pub async fn pricing(State(app): State<AppState>) -> Response {
 }
 
 #[derive(Template)]
+#[template(path = "maintenance.html")]
+struct MaintenancePage<'a> {
+    shell: Shell,
+    message: &'a str,
+}
+
+/// The page every visitor sees while maintenance mode is on (503).
+pub fn maintenance_page(message: &str) -> Response {
+    let shell = Shell::new("Down for maintenance — Stock Scanner", "", None);
+    render(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &MaintenancePage { shell, message },
+    )
+}
+
+#[derive(Template)]
 #[template(path = "api_docs.html")]
 struct ApiDocs {
     shell: Shell,

@@ -14,7 +14,7 @@ pub struct TestServer {
     pub base: String,
     trigger: Trigger,
     task: JoinHandle<()>,
-    _data_dir: TempDir,
+    data_dir: TempDir,
 }
 
 impl TestServer {
@@ -33,12 +33,34 @@ impl TestServer {
                 .await
                 .expect("server runs");
         });
-        TestServer {
+        let server = TestServer {
             base,
             trigger,
             task,
-            _data_dir: data_dir,
+            data_dir,
+        };
+        // The listener is bound before the app has migrated its database; a request
+        // would wait in the backlog, but a test that goes to the database directly must
+        // not start before the server is up.
+        let health = server.url("/healthz");
+        for _ in 0..300 {
+            if reqwest::get(&health)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return server;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        panic!("the test server did not become healthy within 15 s");
+    }
+
+    /// The SQLite database the server uses (its default, under the data directory).
+    pub fn database_url(&self) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            self.data_dir.0.join("stockscanner.db").display()
+        )
     }
 
     pub fn url(&self, path: &str) -> String {
