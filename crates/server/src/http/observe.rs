@@ -12,6 +12,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
+use tracing::Instrument;
 
 #[derive(Clone)]
 pub struct Route(pub String);
@@ -41,7 +42,15 @@ pub async fn record(State(app): State<AppState>, request: Request, next: Next) -
     let method = request.method().clone();
     let client = request.extensions().get::<ClientIp>().map(|c| c.0);
     let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
-    let response = next.run(request).await;
+    // A span per request: every log line written while handling it carries the
+    // method, path and request id.
+    let span = tracing::info_span!(
+        "request",
+        %method,
+        path = %request.uri().path(),
+        request_id = request_id.as_deref().unwrap_or(""),
+    );
+    let response = next.run(request).instrument(span).await;
     let elapsed = started.elapsed().as_secs_f64();
     let route = route_of(&response);
     let status = response.status();
