@@ -142,3 +142,39 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+/// A database failure as the client sees it: unreachable (pool exhausted, connection
+/// lost) is 503 and worth a retry; anything else is ours, a 500 with the details logged.
+impl From<crate::db::DbError> for Problem {
+    fn from(error: crate::db::DbError) -> Problem {
+        if error.is_unavailable() {
+            tracing::warn!(%error, "database unavailable");
+            Problem::unavailable("The database is not answering; please retry shortly.")
+        } else {
+            Problem::internal(&error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::DbError;
+
+    #[test]
+    fn an_unreachable_database_is_503_and_a_query_error_500() {
+        let unreachable = DbError::ConnectTimeout {
+            url: "postgres://db/app".into(),
+            after: std::time::Duration::from_secs(3),
+        };
+        assert_eq!(
+            Problem::from(unreachable).status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let broken = DbError::Query(sea_orm::DbErr::Custom("syntax error".into()));
+        assert_eq!(
+            Problem::from(broken).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
