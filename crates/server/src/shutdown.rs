@@ -25,10 +25,6 @@ impl Trigger {
 }
 
 impl Shutdown {
-    pub fn is_requested(&self) -> bool {
-        *self.0.borrow()
-    }
-
     /// Resolves once shutdown has begun.
     pub async fn requested(mut self) {
         // An error means every trigger is gone: nobody can ask any more, so never resolve.

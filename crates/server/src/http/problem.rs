@@ -6,7 +6,6 @@ use super::request_id;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
@@ -21,8 +20,6 @@ struct Parts {
     slug: &'static str,
     title: String,
     detail: Option<String>,
-    /// Extension members, e.g. `errors` for validation failures.
-    extensions: Map<String, Value>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
@@ -36,8 +33,6 @@ struct Body<'a> {
     detail: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
-    #[serde(flatten)]
-    extensions: &'a Map<String, Value>,
 }
 
 impl Problem {
@@ -47,7 +42,6 @@ impl Problem {
             slug,
             title: title.into(),
             detail: None,
-            extensions: Map::new(),
             headers: Vec::new(),
         }))
     }
@@ -60,11 +54,6 @@ impl Problem {
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.0.detail = Some(detail.into());
-        self
-    }
-
-    pub fn extension(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.0.extensions.insert(name.to_string(), value.into());
         self
     }
 
@@ -130,7 +119,6 @@ impl IntoResponse for Problem {
             status: problem.status.as_u16(),
             detail: problem.detail.as_deref(),
             request_id: request_id::current(),
-            extensions: &problem.extensions,
         };
         let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
         let mut response = (problem.status, json).into_response();
