@@ -166,6 +166,16 @@ async function checkApiReference(context) {
   if (!/^200 /m.test(text || "") || !/"next_cursor"/.test(text || "")) {
     problems.push(`the request from the form did not answer 200 with a page: ${text}`);
   }
+  // A POST with the example JSON body: the scan runs over the demo market.
+  const scan = page.locator(".api-operation", { hasText: "/scans/run" }).first();
+  await scan.locator("textarea[name=body]").fill('{"scan": "close > sma(50) rank by volume limit 3"}');
+  await scan.locator("button[type=submit]").click();
+  const scanOutput = scan.locator(".api-output");
+  await scanOutput.filter({ hasText: "200" }).waitFor({ timeout: 5000 }).catch(() => {});
+  const scanText = (await scanOutput.textContent()) || "";
+  if (!/^200 /m.test(scanText) || !/"matches"/.test(scanText)) {
+    problems.push(`the scan sent from the form did not answer 200 with matches: ${scanText}`);
+  }
   await page.close();
   return problems;
 }

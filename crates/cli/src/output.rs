@@ -46,15 +46,8 @@ pub fn csv_number(v: f64) -> String {
     }
 }
 
-/// A number for JSON; undefined as `null`.
-pub fn json_number(v: f64) -> serde_json::Value {
-    serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
-}
-
-/// A condition's value as `true`/`false`, undefined as `None`.
-pub fn truth(v: f64) -> Option<bool> {
-    (!v.is_nan()).then_some(v != 0.0)
-}
+/// JSON numbers (undefined as `null`) and condition values, as the API writes them.
+pub use server::scans::report::{number as json_number, truth};
 
 /// Quotes a CSV field when it needs it.
 pub fn csv_field(text: &str) -> String {

@@ -7,7 +7,7 @@ use crate::Failure;
 use clap::Args;
 use scan::eval::{At, Plan, ScanOutcome};
 use scan::{lang, BarTime};
-use serde_json::{json, Map, Value};
+use server::scans::report::{check_show_names, ScanReport, FIXED_COLUMNS};
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -78,19 +78,9 @@ pub struct ScanArgs {
     pub format: Format,
 }
 
-/// Result columns always present before the `show` ones.
-const FIXED_COLUMNS: [&str; 4] = ["symbol", "date", "close", "rank"];
-
 pub fn run(args: ScanArgs) -> Result<(), Failure> {
     let plan = args.source.compile()?;
-    if let Some((name, _)) = plan
-        .show_columns()
-        .find(|(name, _)| FIXED_COLUMNS.iter().any(|f| f.eq_ignore_ascii_case(name)))
-    {
-        return Err(Failure::usage(format!(
-            "`show … as {name}`: `{name}` is already a result column; choose another name"
-        )));
-    }
+    check_show_names(&plan).map_err(Failure::usage)?;
     let report = data::load(&args.data)?;
     let at = args.at.map_or(At::Latest, At::OnOrBefore);
     let outcome = plan.scan(&report.series, at);
@@ -98,7 +88,7 @@ pub fn run(args: ScanArgs) -> Result<(), Failure> {
         Format::Table => write_table(out, &plan, &outcome),
         Format::Csv => write_csv(out, &plan, &outcome),
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &to_json(&plan, &outcome))?;
+            serde_json::to_writer_pretty(&mut *out, &ScanReport::new(&plan, &outcome))?;
             writeln!(out)
         }
     })?;
@@ -181,34 +171,4 @@ fn write_csv(out: &mut dyn Write, plan: &Plan, outcome: &ScanOutcome) -> io::Res
         writeln!(out, "{}", row.join(","))?;
     }
     Ok(())
-}
-
-fn to_json(plan: &Plan, outcome: &ScanOutcome) -> Value {
-    let matches: Vec<Value> = outcome
-        .matches
-        .iter()
-        .map(|m| {
-            let mut values = Map::new();
-            values.insert("close".into(), output::json_number(m.close));
-            if let Some(rank) = m.rank {
-                values.insert("rank".into(), output::json_number(rank));
-            }
-            for ((name, condition), &v) in plan.show_columns().zip(&m.show) {
-                let value = match (condition, output::truth(v)) {
-                    (true, Some(t)) => Value::Bool(t),
-                    _ => output::json_number(v),
-                };
-                values.insert(name.to_string(), value);
-            }
-            json!({"symbol": m.symbol, "date": m.time.to_string(), "values": values})
-        })
-        .collect();
-    json!({
-        "as_of": outcome.as_of.map(|t| t.to_string()),
-        "matches": matches,
-        "matched": outcome.matched,
-        "evaluated": outcome.evaluated,
-        "skipped": outcome.skipped,
-        "without_bar": outcome.without_bar,
-    })
 }

@@ -26,7 +26,7 @@ pub fn load_config(bind: Option<SocketAddr>) -> Result<Config, Failure> {
 
 pub fn serve(args: ServeArgs) -> Result<(), Failure> {
     let config = load_config(args.bind)?;
-    server::telemetry::init(&config);
+    let _telemetry = server::telemetry::init(&config);
     runtime()?
         .block_on(server::serve::run(config))
         .map_err(|e| Failure::runtime(e.to_string()))

@@ -115,7 +115,8 @@ pub struct StripeConfig {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentryConfig {
-    pub dsn: Secret,
+    /// Its public key is shown as `***` by `config check`.
+    pub dsn: sentry::types::Dsn,
     pub traces_sample_rate: f32,
 }
 
@@ -412,8 +413,14 @@ impl Config {
                         format!("{rate} is not between 0 and 1"),
                     ));
                 }
+                let dsn = dsn.parse().map_err(|e| {
+                    error(
+                        "SENTRY_DSN",
+                        format!("is not a Sentry DSN (https://KEY@HOST/PROJECT): {e}"),
+                    )
+                })?;
                 Some(SentryConfig {
-                    dsn: Secret(dsn.to_string()),
+                    dsn,
                     traces_sample_rate: rate,
                 })
             }
@@ -529,7 +536,17 @@ impl Config {
         match &self.sentry {
             None => lines.push(("SENTRY_DSN", "not set".into())),
             Some(s) => {
-                lines.push(("SENTRY_DSN", s.dsn.to_string()));
+                let dsn = &s.dsn;
+                let port = dsn.port();
+                lines.push((
+                    "SENTRY_DSN",
+                    format!(
+                        "{}://***@{}:{port}/{}",
+                        dsn.scheme(),
+                        dsn.host(),
+                        dsn.project_id()
+                    ),
+                ));
                 lines.push((
                     "SENTRY_TRACES_SAMPLE_RATE",
                     s.traces_sample_rate.to_string(),
@@ -762,6 +779,14 @@ mod tests {
             let e = Config::load(&vars, None).unwrap_err();
             assert_eq!((e.variable, e.message.as_str()), (name, message));
         }
+        let vars = Vars::from_pairs([("DATA_DIR", data_dir), ("SENTRY_DSN", "sentry.example/1")]);
+        let e = Config::load(&vars, None).unwrap_err();
+        assert_eq!(e.variable, "SENTRY_DSN");
+        assert!(
+            e.message.starts_with("is not a Sentry DSN"),
+            "{}",
+            e.message
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -794,5 +819,6 @@ mod tests {
         }
         assert!(text.contains("DATABASE_URL = postgres://app:***@localhost/app"));
         assert!(text.contains("JWT_SECRET = set (41 bytes, masked)"));
+        assert!(text.contains("SENTRY_DSN = https://***@sentry.example:443/1"));
     }
 }

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod net;
 pub mod plans;
 pub mod ratelimit;
+pub mod scans;
 pub mod serve;
 pub mod settings;
 pub mod shutdown;

@@ -35,13 +35,17 @@ pub struct Setting {
 }
 
 pub async fn read<C: ConnectionTrait>(db: &C) -> Result<Setting, DbError> {
-    Ok(settings::get(db, KEY)
-        .await?
+    Ok(parse(settings::get(db, KEY).await?))
+}
+
+/// The stored value as a setting; absent or unreadable means off.
+fn parse(value: Option<serde_json::Value>) -> Setting {
+    value
         .and_then(|value| serde_json::from_value(value).ok())
         .unwrap_or(Setting {
             on: false,
             message: None,
-        }))
+        })
 }
 
 pub async fn write<C: ConnectionTrait>(db: &C, setting: &Setting) -> Result<(), DbError> {
@@ -75,19 +79,13 @@ impl Switch {
         *self.message.write().unwrap_or_else(|e| e.into_inner()) = setting.message;
     }
 
-    /// Re-reads the setting every [`REFRESH`] until shutdown. A database hiccup keeps
-    /// the last known state.
+    /// Follows the setting, re-read every [`REFRESH`], until shutdown.
     pub async fn follow(app: AppState, db: DatabaseConnection, shutdown: Shutdown) {
-        loop {
-            match read(&db).await {
-                Ok(setting) => app.maintenance.apply(setting),
-                Err(error) => tracing::warn!(%error, "cannot read the maintenance setting"),
-            }
-            tokio::select! {
-                () = tokio::time::sleep(REFRESH) => {}
-                () = shutdown.clone().requested() => return,
-            }
-        }
+        settings::follow(db, KEY, REFRESH, shutdown, |value| {
+            app.maintenance.apply(parse(value));
+            std::future::ready(())
+        })
+        .await;
     }
 }
 

@@ -57,6 +57,7 @@ pub async fn serve_on(
         app.db.clone(),
         shutdown.clone(),
     ));
+    tokio::spawn(crate::market::reload::follow(app.clone(), shutdown.clone()));
     let router = crate::http::router(app);
     tracing::info!(%address, "listening");
     let server = axum::serve(

@@ -2,9 +2,12 @@
 //! every instance and changed at run time without a restart.
 
 use crate::db::DbError;
+use crate::shutdown::Shutdown;
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, OnConflict, Query};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use std::future::Future;
+use std::time::Duration;
 
 /// The value stored under `key`, if any.
 pub async fn get<C: ConnectionTrait>(
@@ -42,4 +45,29 @@ pub async fn set<C: ConnectionTrait>(
         );
     db.execute(&insert).await?;
     Ok(())
+}
+
+/// Reads `key` now and then every `every` until shutdown, handing each value to
+/// `apply`: how every instance follows a setting changed on any one of them. A failed
+/// read is logged and skipped, so a database hiccup keeps the last applied value.
+pub async fn follow<F, Fut>(
+    db: DatabaseConnection,
+    key: &'static str,
+    every: Duration,
+    shutdown: Shutdown,
+    mut apply: F,
+) where
+    F: FnMut(Option<serde_json::Value>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    loop {
+        match get(&db, key).await {
+            Ok(value) => apply(value).await,
+            Err(error) => tracing::warn!(%error, key, "cannot read the setting"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = shutdown.clone().requested() => return,
+        }
+    }
 }

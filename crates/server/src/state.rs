@@ -86,6 +86,11 @@ impl App {
             .clone()
     }
 
+    /// Puts a newly loaded universe in place; requests already holding the old one keep it.
+    pub fn replace_universe(&self, universe: Universe) {
+        *self.universe.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(universe);
+    }
+
     /// Each dependency's state, checked now.
     pub async fn readiness(&self) -> BTreeMap<&'static str, CheckResult> {
         let mut checks = BTreeMap::new();

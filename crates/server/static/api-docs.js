@@ -24,7 +24,21 @@
     return ref ? ref.split("/").pop() : "";
   }
 
-  function operationCard(base, path, method, operation) {
+  /** A JSON request body to start from: each property's example, or an empty value. */
+  function exampleBody(spec, operation) {
+    const media = operation.requestBody && operation.requestBody.content && operation.requestBody.content["application/json"];
+    if (!media) return null;
+    let schema = media.schema || {};
+    if (schema["$ref"]) schema = spec.components.schemas[schema["$ref"].split("/").pop()] || {};
+    const body = {};
+    for (const [name, property] of Object.entries(schema.properties || {})) {
+      if (property.example !== undefined) body[name] = property.example;
+      else if ((schema.required || []).includes(name)) body[name] = "";
+    }
+    return JSON.stringify(body, null, 2);
+  }
+
+  function operationCard(spec, base, path, method, operation) {
     const parameters = operation.parameters || [];
     const form = element("form", { class: "api-form" });
     for (const parameter of parameters) {
@@ -42,13 +56,19 @@
         ])
       );
     }
+    const example = exampleBody(spec, operation);
+    const bodyInput = example === null ? null : element("textarea", { name: "body", rows: "4", spellcheck: "false", "aria-label": "JSON body" });
+    if (bodyInput) {
+      bodyInput.value = example;
+      form.appendChild(element("label", { class: "api-body" }, [element("span", { class: "api-param-name", text: "JSON body" }), bodyInput]));
+    }
     const output = element("pre", { class: "api-output", hidden: "" });
     form.appendChild(element("button", { class: "button button-small", type: "submit", text: "Send request" }));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       let url = base + path;
       const query = new URLSearchParams();
-      for (const input of form.querySelectorAll("input")) {
+      for (const input of form.querySelectorAll("input[data-in]")) {
         if (!input.value) continue;
         if (input.dataset.in === "path") url = url.replace(`{${input.name}}`, encodeURIComponent(input.value));
         else if (input.dataset.in === "query") query.set(input.name, input.value);
@@ -57,7 +77,12 @@
       output.hidden = false;
       output.textContent = `${method.toUpperCase()} ${url} …`;
       try {
-        const response = await fetch(url, { method: method.toUpperCase(), headers: { Accept: "application/json" } });
+        const request = { method: method.toUpperCase(), headers: { Accept: "application/json" } };
+        if (bodyInput) {
+          request.headers["Content-Type"] = "application/json";
+          request.body = bodyInput.value;
+        }
+        const response = await fetch(url, request);
         const text = await response.text();
         let body = text;
         try { body = JSON.stringify(JSON.parse(text), null, 2); } catch (_) { /* not JSON: show as is */ }
@@ -94,7 +119,7 @@
       for (const [path, item] of Object.entries(spec.paths || {})) {
         for (const [method, operation] of Object.entries(item)) {
           if (typeof operation === "object" && operation.responses) {
-            root.appendChild(operationCard(base, path, method, operation));
+            root.appendChild(operationCard(spec, base, path, method, operation));
           }
         }
       }

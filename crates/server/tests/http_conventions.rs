@@ -192,3 +192,111 @@ async fn readiness_and_metrics_answer() {
     }
     server.stop().await;
 }
+
+/// A request to run a scan whose JSON body is `body`, as raw HTTP/1.1.
+fn scan_request(body: &str) -> String {
+    format!(
+        "POST /api/v1/scans/run HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Sends the first `sent` bytes of `request` and returns the open connection.
+async fn send_part(base: &str, request: &str, sent: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(&request.as_bytes()[..sent]).await.unwrap();
+    stream
+}
+
+async fn read_response(mut stream: tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    String::from_utf8(response).unwrap()
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_problem_json() {
+    let server = TestServer::start(&[("REQUEST_BODY_LIMIT_BYTES", "1024")]).await;
+    let scan = format!("close > 0 {}", "# padding\n".repeat(150));
+    let response = Client::new()
+        .post(server.url("/api/v1/scans/run"))
+        .json(&serde_json::json!({ "scan": scan }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "/problems/payload-too-large");
+    assert!(body["request_id"].is_string());
+
+    let small = Client::new()
+        .post(server.url("/api/v1/scans/run"))
+        .json(&serde_json::json!({ "scan": "close > 0 limit 1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        small.status(),
+        StatusCode::OK,
+        "the same route under the limit"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_that_outlives_the_timeout_is_cut_off_with_a_problem() {
+    let server = TestServer::start(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
+    // A client that stops halfway through its body holds the request open.
+    let request = scan_request(r#"{"scan": "close > 0 limit 1"}"#);
+    let started = std::time::Instant::now();
+    let stalled = send_part(&server.base, &request, request.len() - 5).await;
+    let response = read_response(stalled).await;
+    assert!(
+        response.starts_with("HTTP/1.1 503"),
+        "after {:?}: {response}",
+        started.elapsed()
+    );
+    assert!(response.contains("application/problem+json"), "{response}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_request_in_flight_and_refuses_new_ones() {
+    let server = TestServer::start(&[]).await;
+    let base = server.base.clone();
+    let request = scan_request(r#"{"scan": "close > 0 limit 1"}"#);
+    let in_flight = send_part(&base, &request, request.len() - 5).await;
+    // Let the server read the head, so the request is in flight when shutdown begins.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let stopping = tokio::spawn(server.stop());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!stopping.is_finished(), "the server waits for the request");
+    assert!(
+        tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .is_err(),
+        "no new connections once shutdown has begun"
+    );
+
+    let mut in_flight = in_flight;
+    tokio::io::AsyncWriteExt::write_all(&mut in_flight, &request.as_bytes()[request.len() - 5..])
+        .await
+        .unwrap();
+    let response = read_response(in_flight).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"matched\":500"), "{response}");
+    tokio::time::timeout(std::time::Duration::from_secs(10), stopping)
+        .await
+        .expect("the server stops once the request is answered")
+        .unwrap();
+}

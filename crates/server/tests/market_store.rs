@@ -73,3 +73,50 @@ async fn sqlite_import_is_idempotent_and_replaces_the_demo() {
 async fn postgres_import_is_idempotent_and_replaces_the_demo() {
     with_fresh_postgres(import_twice_replacing_the_demo).await;
 }
+
+#[tokio::test]
+async fn a_running_server_serves_an_import_without_a_restart() {
+    let server = support::TestServer::start(&[]).await;
+    let symbols = || async {
+        let page: serde_json::Value = reqwest::get(server.url("/api/v1/symbols"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page
+    };
+    assert_eq!(symbols().await["source"], "demo");
+
+    // `stockscanner import` from another process, on the same database.
+    let importer = sea_orm::Database::connect(server.database_url())
+        .await
+        .unwrap();
+    let series = [random_walk("AAA", 1, 300), random_walk("BBB", 2, 250)];
+    let listings = [listing("AAA"), listing("BBB")];
+    store::import(&importer, listings.iter().zip(series.iter()), |_| {})
+        .await
+        .unwrap();
+
+    let waited = std::time::Instant::now();
+    let page = loop {
+        let page = symbols().await;
+        if page["source"] == "imported" {
+            break page;
+        }
+        assert!(
+            waited.elapsed() < 5 * server::market::reload::REFRESH,
+            "still serving the demo: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let listed: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["AAA", "BBB"]);
+    assert_eq!(page["data"][0]["bars"], 300);
+    server.stop().await;
+}

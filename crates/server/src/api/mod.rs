@@ -1,6 +1,7 @@
 //! The versioned JSON API under `/api/v1`, and its OpenAPI 3.1 description, generated
 //! from the handlers' annotations so the document cannot drift from the code.
 
+pub mod scans;
 pub mod symbols;
 
 use crate::state::AppState;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(index))
         .routes(routes!(symbols::list))
         .routes(routes!(symbols::bars))
+        .routes(routes!(scans::run_scan))
         .split_for_parts();
     router.route("/openapi.json", get(move || async move { Json(document) }))
 }

@@ -19,6 +19,7 @@ use axum::routing::get;
 use axum::Router;
 use problem::Problem;
 use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -39,6 +40,7 @@ pub fn router(app: AppState) -> Router {
     // the request first. Security headers and the request id wrap everything, so even a
     // timeout or a body-limit rejection carries them.
     routes
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(DefaultBodyLimit::max(config.request_body_limit))
         .layer(RequestBodyLimitLayer::new(config.request_body_limit))
         .layer(TimeoutLayer::with_status_code(
@@ -75,6 +77,13 @@ async fn not_found(uri: Uri) -> Response {
     } else {
         crate::web::pages::not_found()
     }
+}
+
+/// A handler that panicked answers 500 instead of dropping the connection; the layers
+/// outside turn it into problem+json or the friendly page. The panic itself went to
+/// stderr and, when configured, to Sentry through the panic hook.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.

@@ -43,14 +43,26 @@ pub async fn record(State(app): State<AppState>, request: Request, next: Next) -
     let client = request.extensions().get::<ClientIp>().map(|c| c.0);
     let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
     // A span per request: every log line written while handling it carries the
-    // method, path and request id.
+    // method, path and request id. With Sentry, it is the request's transaction,
+    // continuing the caller's trace when it sends one.
+    let sentry_trace = request
+        .headers()
+        .get("sentry-trace")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
     let span = tracing::info_span!(
         "request",
         %method,
         path = %request.uri().path(),
         request_id = request_id.as_deref().unwrap_or(""),
+        sentry.trace = sentry_trace.as_deref(),
+        sentry.name = tracing::field::Empty,
+        sentry.op = tracing::field::Empty,
     );
-    let response = next.run(request).instrument(span).await;
+    let response = next.run(request).instrument(span.clone()).await;
+    // Named after the route, known only now; recorded outside the request's log lines.
+    span.record("sentry.name", format!("{method} {}", route_of(&response)));
+    span.record("sentry.op", "http.server");
     let elapsed = started.elapsed().as_secs_f64();
     let route = route_of(&response);
     let status = response.status();

@@ -20,6 +20,8 @@ struct Parts {
     slug: &'static str,
     title: String,
     detail: Option<String>,
+    /// Members beyond the standard ones (RFC 9457 §3.2), e.g. the list of errors in a scan.
+    extensions: serde_json::Map<String, serde_json::Value>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
@@ -33,6 +35,8 @@ struct Body<'a> {
     detail: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
+    #[serde(flatten)]
+    extensions: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -42,6 +46,7 @@ impl Problem {
             slug,
             title: title.into(),
             detail: None,
+            extensions: serde_json::Map::new(),
             headers: Vec::new(),
         }))
     }
@@ -54,6 +59,12 @@ impl Problem {
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.0.detail = Some(detail.into());
+        self
+    }
+
+    /// Adds a member to the body; the standard members keep their names.
+    pub fn extension(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.0.extensions.insert(name.to_string(), value);
         self
     }
 
@@ -110,17 +121,29 @@ fn slug_for(status: StatusCode) -> &'static str {
     }
 }
 
+impl Problem {
+    fn body(&self) -> Body<'_> {
+        Body {
+            kind: format!("/problems/{}", self.0.slug),
+            title: &self.0.title,
+            status: self.0.status.as_u16(),
+            detail: self.0.detail.as_deref(),
+            request_id: request_id::current(),
+            extensions: &self.0.extensions,
+        }
+    }
+
+    /// The body as the client would receive it.
+    #[cfg(test)]
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.body()).expect("a problem serializes")
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
+        let json = serde_json::to_vec(&self.body()).unwrap_or_else(|_| b"{}".to_vec());
         let problem = *self.0;
-        let body = Body {
-            kind: format!("/problems/{}", problem.slug),
-            title: &problem.title,
-            status: problem.status.as_u16(),
-            detail: problem.detail.as_deref(),
-            request_id: request_id::current(),
-        };
-        let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
         let mut response = (problem.status, json).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));

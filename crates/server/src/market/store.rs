@@ -14,6 +14,10 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement, TransactionTrait};
 use std::collections::HashMap;
 
+/// The setting each import writes, in its transaction: running servers follow it to
+/// load the new data without a restart.
+pub const VERSION_KEY: &str = "market_data";
+
 /// Rows per INSERT: 9 values each stays under SQLite's 32,766 bound parameters.
 const BARS_PER_STATEMENT: usize = 3_000;
 
@@ -58,6 +62,12 @@ pub async fn import<'a>(
         summary.bars += series.len();
         progress(series.len());
     }
+    let version = serde_json::json!({
+        "imported_at": Utc::now().to_rfc3339(),
+        "symbols": summary.symbols,
+        "bars": summary.bars,
+    });
+    crate::settings::set(&txn, VERSION_KEY, version).await?;
     txn.commit().await?;
     Ok(summary)
 }
@@ -165,6 +175,9 @@ async fn upsert_bars(
 
 /// The universe as stored, or `None` when the database holds no symbols yet.
 pub async fn load(db: &DatabaseConnection) -> Result<Option<Universe>, DbError> {
+    // Read first: an import committing during the load makes the version older than
+    // the data, which costs one more reload, never a missed one.
+    let version = crate::settings::get(db, VERSION_KEY).await?;
     let backend = db.get_database_backend();
     let symbol_rows = db
         .query_all_raw(Statement::from_string(
@@ -219,7 +232,9 @@ pub async fn load(db: &DatabaseConnection) -> Result<Option<Universe>, DbError> 
             }
         }
     }
-    Ok(Some(Universe::new(Source::Imported, universe)))
+    let mut universe = Universe::new(Source::Imported, universe);
+    universe.version = version;
+    Ok(Some(universe))
 }
 
 fn bar_from_row(row: &QueryResult) -> Result<Bar, DbError> {

@@ -23,6 +23,9 @@ pub struct Listing {
 #[derive(Debug)]
 pub struct Universe {
     pub source: Source,
+    /// The import this universe was loaded after (the `market_data` setting); `None`
+    /// for the demo universe and for data imported before imports were recorded.
+    pub version: Option<serde_json::Value>,
     listings: Vec<Listing>,
     series: Vec<BarSeries>,
     by_symbol: HashMap<String, usize>,
@@ -40,6 +43,7 @@ impl Universe {
         let (listings, series) = entries.into_iter().unzip();
         Universe {
             source,
+            version: None,
             listings,
             series,
             by_symbol,

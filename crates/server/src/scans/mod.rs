@@ -1,0 +1,5 @@
+//! Scans as the service runs them: compiled from text, evaluated over the universe in
+//! memory, answered in the same JSON form as `stockscanner scan --format json`.
+
+pub mod report;
+pub mod run;
