@@ -143,3 +143,63 @@ async fn statuses(client: &Client, servers: &[&TestServer]) -> Vec<u16> {
     }
     statuses
 }
+
+/// What the authentication layer will do: name the caller on the request.
+async fn as_caller(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers();
+    let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_string());
+    let caller = match (header("x-test-caller"), header("x-test-plan")) {
+        (Some(key), Some(plan)) => Some(server::ratelimit::Caller { key, plan }),
+        _ => None,
+    };
+    if let Some(caller) = caller {
+        request.extensions_mut().insert(caller);
+    }
+    next.run(request).await
+}
+
+#[tokio::test]
+async fn a_known_caller_is_limited_by_its_own_key_at_its_plans_quota() {
+    use axum::middleware::{from_fn, from_fn_with_state};
+    use tower::ServiceExt;
+
+    let data_dir = support::db::temp_dir("caller-limits");
+    let database = format!("sqlite://{}?mode=rwc", data_dir.join("app.db").display());
+    let config = support::db::config(
+        &database,
+        &data_dir,
+        &[("RATE_LIMIT_FREE", "1/min"), ("RATE_LIMIT_PRO", "3/min")],
+    );
+    let app = server::state::App::start(config).await.unwrap();
+    let router = axum::Router::new()
+        .route("/limited", axum::routing::get(|| async { "ok" }))
+        .layer(from_fn_with_state(app, server::ratelimit::limit))
+        .layer(from_fn(as_caller));
+    let call = |caller: &str, plan: &str| {
+        let request = axum::http::Request::get("/limited")
+            .header("x-test-caller", caller)
+            .header("x-test-plan", plan)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let router = router.clone();
+        async move { router.oneshot(request).await.unwrap().status().as_u16() }
+    };
+    let pro: Vec<u16> = [
+        call("user:1", "pro").await,
+        call("user:1", "pro").await,
+        call("user:1", "pro").await,
+        call("user:1", "pro").await,
+    ]
+    .into();
+    assert_eq!(pro, [200, 200, 200, 429], "pro: 3/min for user 1");
+    assert_eq!(
+        call("key:7", "free").await,
+        200,
+        "API key 7 has its own bucket"
+    );
+    assert_eq!(call("key:7", "free").await, 429, "free: 1/min");
+    assert_eq!(call("user:2", "pro").await, 200, "user 2 is not user 1");
+}
