@@ -117,6 +117,11 @@ pub struct BarSeries {
     volume: Vec<f64>,
     /// Present only when every bar carried an adjusted close.
     adj_close: Option<Vec<f64>>,
+    /// The largest |value| of each price column, in [`PriceField::ALL`] order, kept up
+    /// to date as bars are appended: the market scan's SMA bounds need it for every
+    /// symbol, and a pass over the whole column per scan would read more memory than
+    /// the bound saves.
+    largest: [f64; 5],
 }
 
 impl BarSeries {
@@ -187,6 +192,10 @@ impl BarSeries {
         self.low.push(bar.low);
         self.close.push(bar.close);
         self.volume.push(bar.volume);
+        let values = [bar.open, bar.high, bar.low, bar.close, bar.volume];
+        for (largest, value) in self.largest.iter_mut().zip(values) {
+            *largest = largest.max(value.abs());
+        }
         self.adj_close = match (self.adj_close.take(), bar.adj_close) {
             (Some(mut column), Some(value)) => {
                 column.push(value);
@@ -239,6 +248,12 @@ impl BarSeries {
             volume: self.volume[index],
             adj_close: self.adj_close.as_ref().map(|c| c[index]),
         })
+    }
+
+    /// The largest |value| of a price column over the whole series (0 when empty).
+    pub fn largest_magnitude(&self, field: PriceField) -> f64 {
+        // The variants are declared in `ALL`'s order, so the discriminant is the index.
+        self.largest[field as usize]
     }
 
     /// A price column by field.
@@ -358,6 +373,16 @@ mod tests {
         ];
         let s = BarSeries::from_bars("T", bars).unwrap();
         assert_eq!(s.close(), &[1.0, 3.0]);
+    }
+
+    #[test]
+    fn largest_magnitude_follows_each_column() {
+        let mut s = BarSeries::new("T");
+        assert_eq!(s.largest_magnitude(PriceField::Close), 0.0);
+        s.push(bar(1, 2.0, 4.0, 1.0, 3.0, 50.0)).unwrap();
+        s.push(bar(2, 2.5, 3.0, 2.0, 2.0, 70.0)).unwrap();
+        let largest = PriceField::ALL.map(|f| s.largest_magnitude(f));
+        assert_eq!(largest, [2.5, 4.0, 2.0, 3.0, 70.0]);
     }
 
     #[test]

@@ -91,27 +91,35 @@ pub(crate) fn has_bounds(indicator: &Indicator) -> bool {
     matches!(indicator, Indicator::Sma { .. })
 }
 
-/// Bounds of an indicator's first output at bar `i` over the price column `x`, for the
-/// indicators that have a cheap bound; `None` for the others and while undefined.
-pub(crate) fn indicator(indicator: &Indicator, x: &[f64], i: usize) -> Option<Bounds> {
+/// Bounds of an indicator's first output at bar `i` over the price column `x`, whose
+/// largest |value| is at most `largest`, for the indicators that have a cheap bound;
+/// `None` for the others and while undefined.
+pub(crate) fn indicator(
+    indicator: &Indicator,
+    x: &[f64],
+    largest: f64,
+    i: usize,
+) -> Option<Bounds> {
     match *indicator {
-        Indicator::Sma { period, .. } => sma(x, period, i),
+        Indicator::Sma { period, .. } => sma(x, largest, period, i),
         _ => None,
     }
 }
 
 /// The SMA at `i` is defined from bar `period - 1` on. The running total makes at most
 /// `2(i + 1)` roundings, each at most ε/2 of a partial total, and every partial total is
-/// at most `period × A` (A the largest |x| so far); divided by `period`, the exact SMA
-/// is within `(i + 1) ε A` of the true mean, and the fresh sum within `period ε A / 2`.
-/// The bound used is four times their sum, plus the divisions' roundings.
-fn sma(x: &[f64], period: usize, i: usize) -> Option<Bounds> {
+/// at most `period × A` (A the largest |x| up to `i`, itself at most `largest`, the
+/// series' largest: a looser bound only decides fewer comparisons); divided by
+/// `period`, the exact SMA is within `(i + 1) ε A` of the true mean, and the fresh sum
+/// within `period ε A / 2`. The bound used is four times their sum, plus the divisions'
+/// roundings. Only the window is read: the series keeps its largest value, so no pass
+/// over the history is needed.
+fn sma(x: &[f64], largest: f64, period: usize, i: usize) -> Option<Bounds> {
     if i >= x.len() || i + 1 < period {
         return None;
     }
     let window = &x[i + 1 - period..=i];
     let mean = sum(window) / period as f64;
-    let largest = largest_magnitude(&x[..=i]);
     let roundings = (2 * (i + 1) + period + 4) as f64;
     Bounds::around(mean, 4.0 * roundings * f64::EPSILON * largest)
 }
@@ -130,24 +138,6 @@ fn sum(x: &[f64]) -> f64 {
     lanes.iter().sum::<f64>() + rest.iter().sum::<f64>()
 }
 
-/// The largest |x|, in eight independent lanes so that it vectorises (`f64::max`'s
-/// NaN rule and a single accumulator would make it a chain of dependent steps).
-fn largest_magnitude(x: &[f64]) -> f64 {
-    let mut lanes = [0.0_f64; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for (lane, v) in lanes.iter_mut().zip(chunk) {
-            let v = v.abs();
-            *lane = if v > *lane { v } else { *lane };
-        }
-    }
-    for v in rest {
-        lanes[0] = lanes[0].max(v.abs());
-    }
-    lanes.iter().fold(0.0, |m, &v| m.max(v))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,10 +151,11 @@ mod tests {
                 1e6 * (1.0 + (state >> 11) as f64 / (1u64 << 53) as f64)
             })
             .collect();
+        let largest = x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         for period in [1, 2, 20, 200] {
             let exact = crate::indicators::sma(&x, period).unwrap();
             for (i, &value) in exact.iter().enumerate() {
-                match sma(&x, period, i) {
+                match sma(&x, largest, period, i) {
                     None => assert!(value.is_nan()),
                     Some(b) => assert!(b.lo <= value && value <= b.hi, "{period} {i}"),
                 }

@@ -2,11 +2,18 @@
 //! folded in at O(1) per step, and the market answered again at once.
 //!
 //! An update is on the latency path of live alerts (10,000 symbols should take well
-//! under a millisecond), so it makes no allocation per symbol: states are updated in
-//! parallel chunks, each symbol's condition and last time are written to flat arrays
-//! beside the states, and only the matches are built into results.
+//! under a millisecond). With that many symbols the states do not fit in cache, so the
+//! update's cost is the memory it touches, and the states are laid out for it: every
+//! symbol's daily step states sit in one flat array, symbol after symbol, and its values
+//! and windows in another (see [`super::stream`]), so an update walks both front to back
+//! and touches a few adjacent cache lines per symbol, where separately allocated states
+//! cost a scattered miss per step. The last bar's time, close and condition are kept
+//! in a third array beside them, so checking the new bars and answering the scan read
+//! nothing else. Updates run in parallel chunks and make no allocation per symbol; only
+//! the matches are built into results.
 
-use super::{Match, Plan, ScanOutcome, SymbolState};
+use super::stream::{ProgramState, StateMut, StepState};
+use super::{check_next, update_symbol, Match, Plan, ScanOutcome, SymbolFrames, SymbolState};
 use crate::series::{Bar, BarProblem, BarSeries};
 use crate::time::BarTime;
 use rayon::prelude::*;
@@ -30,17 +37,31 @@ pub struct StreamError {
 pub struct MarketStream {
     plan: Plan,
     symbols: Vec<String>,
-    states: Vec<SymbolState>,
-    /// Each symbol's condition at its last bar (NaN before any bar).
-    conditions: Vec<f64>,
-    /// Each symbol's last bar time.
-    times: Vec<Option<BarTime>>,
+    /// Every symbol's daily step states, `states_per_symbol` each, in symbol order.
+    states: Vec<StepState>,
+    /// Every symbol's daily cells (step values, then windows), `cells_per_symbol` each,
+    /// in symbol order.
+    cells: Vec<f64>,
+    states_per_symbol: usize,
+    cells_per_symbol: usize,
+    /// Per symbol, what its last bar left besides the daily blocks.
+    latest: Vec<Latest>,
+}
+
+/// One symbol's timeframe states and its last bar's time, close and condition.
+#[derive(Clone)]
+struct Latest {
+    frames: SymbolFrames,
+    time: Option<BarTime>,
+    close: f64,
+    /// NaN before any bar.
+    condition: f64,
 }
 
 impl MarketStream {
     /// Streaming states for `universe`, fed its whole history.
     pub fn new(plan: Plan, universe: &[BarSeries]) -> Self {
-        let states: Vec<SymbolState> = universe
+        let fed: Vec<SymbolState> = universe
             .par_iter()
             .map(|series| {
                 let mut state = SymbolState::new(&plan, series.symbol());
@@ -50,15 +71,35 @@ impl MarketStream {
                 state
             })
             .collect();
-        let conditions = states.iter().map(|s| latest_condition(&plan, s)).collect();
-        let times = states.iter().map(SymbolState::last_time).collect();
-        MarketStream {
+        // The symbol changes only the states' values, never the blocks' lengths.
+        let (states, cells) = ProgramState::new(&plan.daily, "").into_blocks();
+        let (states_per_symbol, cells_per_symbol) = (states.len(), cells.len());
+        let mut stream = MarketStream {
             symbols: universe.iter().map(|s| s.symbol().to_string()).collect(),
+            states: Vec::with_capacity(universe.len() * states_per_symbol),
+            cells: Vec::with_capacity(universe.len() * cells_per_symbol),
+            states_per_symbol,
+            cells_per_symbol,
+            latest: Vec::with_capacity(universe.len()),
             plan,
-            states,
-            conditions,
-            times,
+        };
+        for state in fed {
+            let (daily, frames, last) = state.into_parts();
+            let (states, cells) = daily.into_blocks();
+            let condition = match last {
+                Some(_) => stream.plan.condition_at(&cells),
+                None => f64::NAN,
+            };
+            stream.states.extend(states);
+            stream.cells.extend(cells);
+            stream.latest.push(Latest {
+                frames,
+                time: last.map(|bar| bar.time),
+                close: last.map_or(f64::NAN, |bar| bar.close),
+                condition,
+            });
         }
+        stream
     }
 
     /// The symbols, in the order updates take their bars.
@@ -70,36 +111,45 @@ impl MarketStream {
     /// leaves that symbol as it is) and answers the scan at the latest date. If any bar
     /// is refused, nothing is updated.
     pub fn update(&mut self, bars: &[Option<Bar>]) -> Result<ScanOutcome, StreamError> {
-        assert_eq!(bars.len(), self.states.len(), "one entry per symbol");
+        let n = self.latest.len();
+        assert_eq!(bars.len(), n, "one entry per symbol");
         let refused = self
-            .states
+            .latest
             .par_iter()
             .zip(bars)
             .with_min_len(CHUNK)
-            .position_first(|(state, bar)| bar.as_ref().is_some_and(|b| state.check(b).is_err()));
+            .position_first(|(latest, bar)| {
+                bar.as_ref()
+                    .is_some_and(|b| check_next(latest.time, b).is_err())
+            });
         if let Some(i) = refused {
             let bar = bars[i].as_ref().expect("only a bar is refused");
-            let problem = self.states[i].check(bar).expect_err("refused above");
+            let problem = check_next(self.latest[i].time, bar).expect_err("refused above");
             return Err(StreamError {
                 symbol: self.symbols[i].clone(),
                 problem,
             });
         }
         let plan = &self.plan;
-        self.states
+        let (k, m) = (self.states_per_symbol, self.cells_per_symbol);
+        let states = chunks_of(&mut self.states, k, n);
+        let cells = chunks_of(&mut self.cells, m, n);
+        self.latest
             .par_chunks_mut(CHUNK)
             .zip(bars.par_chunks(CHUNK))
-            .zip(self.conditions.par_chunks_mut(CHUNK))
-            .zip(self.times.par_chunks_mut(CHUNK))
-            .for_each(|(((states, bars), conditions), times)| {
-                for (((state, bar), condition), time) in
-                    states.iter_mut().zip(bars).zip(conditions).zip(times)
-                {
-                    if let Some(bar) = bar {
-                        state.update(plan, bar);
-                        *condition = state.condition(plan);
-                        *time = Some(bar.time);
-                    }
+            .zip(states)
+            .zip(cells)
+            .for_each(|(((latest, bars), states), cells)| {
+                for (j, (latest, bar)) in latest.iter_mut().zip(bars).enumerate() {
+                    let Some(bar) = bar else { continue };
+                    let daily = StateMut {
+                        states: &mut states[j * k..(j + 1) * k],
+                        cells: &mut cells[j * m..(j + 1) * m],
+                    };
+                    update_symbol(plan, daily, &mut latest.frames, bar);
+                    latest.condition = plan.condition_at(&cells[j * m..(j + 1) * m]);
+                    latest.time = Some(bar.time);
+                    latest.close = bar.close;
                 }
             });
         Ok(self.outcome())
@@ -108,40 +158,50 @@ impl MarketStream {
     /// The scan's answer at the latest date any symbol has reached.
     pub fn outcome(&self) -> ScanOutcome {
         let plan = &self.plan;
-        let as_of = self.times.iter().flatten().max().copied();
+        let as_of = self.latest.iter().filter_map(|l| l.time).max();
         let mut outcome = ScanOutcome {
             as_of,
             ..ScanOutcome::default()
         };
-        for (i, (&time, &condition)) in self.times.iter().zip(&self.conditions).enumerate() {
-            if time.is_none() || time != as_of {
-                outcome.without_bar += 1;
-            } else if condition.is_nan() {
+        for (i, latest) in self.latest.iter().enumerate() {
+            let time = match latest.time {
+                Some(time) if Some(time) == as_of => time,
+                _ => {
+                    outcome.without_bar += 1;
+                    continue;
+                }
+            };
+            if latest.condition.is_nan() {
                 outcome.skipped += 1;
-            } else if condition != 0.0 {
-                let state = &self.states[i];
-                let bar = state.last().expect("a symbol with a time has a bar");
-                let values = state.values(plan);
+            } else if latest.condition != 0.0 {
+                let m = self.cells_per_symbol;
+                let values = plan.values_at(&self.cells[i * m..(i + 1) * m]);
                 outcome.matches.push(Match {
                     symbol: self.symbols[i].clone(),
-                    time: bar.time,
-                    close: bar.close,
+                    time,
+                    close: latest.close,
                     rank: values.rank,
                     show: values.show,
                 });
             }
         }
-        outcome.evaluated = self.states.len() - outcome.without_bar;
+        outcome.evaluated = self.latest.len() - outcome.without_bar;
         outcome.matched = outcome.matches.len();
         plan.order_and_limit(&mut outcome.matches, |m| m);
         outcome
     }
 }
 
-/// The condition at the state's last bar; undefined before its first.
-fn latest_condition(plan: &Plan, state: &SymbolState) -> f64 {
-    match state.last() {
-        Some(_) => state.condition(plan),
-        None => f64::NAN,
-    }
+/// `block` cut into one piece per chunk of [`CHUNK`] symbols, each holding its symbols'
+/// `per_symbol` items; unlike `par_chunks_mut`, this also works when there are none.
+fn chunks_of<T>(block: &mut [T], per_symbol: usize, symbols: usize) -> Vec<&mut [T]> {
+    let mut rest = block;
+    (0..symbols.div_ceil(CHUNK))
+        .map(|chunk| {
+            let items = CHUNK.min(symbols - chunk * CHUNK) * per_symbol;
+            let (piece, tail) = std::mem::take(&mut rest).split_at_mut(items);
+            rest = tail;
+            piece
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! Scanning a whole market: every symbol evaluated in parallel at one date, matches
 //! ranked deterministically. The streaming form is in [`super::live`].
 
-use super::point::{Costs, Point};
+use super::point::{Costs, Point, Scratch};
 use super::Plan;
 use crate::series::BarSeries;
 use crate::time::BarTime;
@@ -74,19 +74,25 @@ impl Plan {
             };
         };
         let costs = Costs::new(&self.daily);
-        // Tallied per task and merged: a verdict per symbol is never stored.
+        // Tallied per task and merged: a verdict per symbol is never stored. Each task
+        // reuses one scratch for its symbols' columns.
         let tally = universe
             .par_iter()
             .with_max_len(64)
-            .fold(ScanOutcome::default, |mut tally, series| {
-                match self.verdict_on(series, as_of, &costs) {
-                    Verdict::WithoutBar => tally.without_bar += 1,
-                    Verdict::Undefined => tally.skipped += 1,
-                    Verdict::NoMatch => {}
-                    Verdict::Match(m) => tally.matches.push(m),
-                }
-                tally
-            })
+            .fold(
+                || (ScanOutcome::default(), Scratch::new()),
+                |(mut tally, scratch), series| {
+                    let (verdict, scratch) = self.verdict_on(series, as_of, &costs, scratch);
+                    match verdict {
+                        Verdict::WithoutBar => tally.without_bar += 1,
+                        Verdict::Undefined => tally.skipped += 1,
+                        Verdict::NoMatch => {}
+                        Verdict::Match(m) => tally.matches.push(m),
+                    }
+                    (tally, scratch)
+                },
+            )
+            .map(|(tally, _)| tally)
             .reduce(ScanOutcome::default, |mut a, mut b| {
                 a.without_bar += b.without_bar;
                 a.skipped += b.skipped;
@@ -104,22 +110,29 @@ impl Plan {
         outcome
     }
 
-    fn verdict_on(&self, series: &BarSeries, as_of: BarTime, costs: &Costs) -> Verdict {
+    /// The symbol's verdict, and `scratch` back for the next symbol.
+    fn verdict_on<'a>(
+        &self,
+        series: &'a BarSeries,
+        as_of: BarTime,
+        costs: &Costs,
+        scratch: Scratch<'a>,
+    ) -> (Verdict, Scratch<'a>) {
         let times = series.time();
         // Usually the latest bar: no search.
         let index = match times.last() {
             Some(&last) if last == as_of => times.len() - 1,
             _ => match times.binary_search(&as_of) {
                 Ok(index) => index,
-                Err(_) => return Verdict::WithoutBar,
+                Err(_) => return (Verdict::WithoutBar, scratch),
             },
         };
         // Causal operations only: the full columns at `index` equal a run on the bars up
         // to `index`, and the batch kernels are fastest on whole columns.
-        let mut point = Point::new(self, costs, series, index);
+        let mut point = Point::new(self, costs, series, index, scratch);
         let condition = self.condition.map_or(1.0, |slot| point.value(slot));
         // Rank and show values only for a match.
-        self.verdict(condition, || Match {
+        let verdict = self.verdict(condition, || Match {
             symbol: series.symbol().to_string(),
             time: as_of,
             close: series.close()[index],
@@ -129,7 +142,8 @@ impl Plan {
                 .iter()
                 .map(|&(_, slot)| point.value(slot))
                 .collect(),
-        })
+        });
+        (verdict, point.into_scratch())
     }
 
     fn verdict(&self, condition: f64, matched: impl FnOnce() -> Match) -> Verdict {

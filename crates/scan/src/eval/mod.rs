@@ -48,7 +48,7 @@ use crate::lang::Timeframe;
 use crate::series::{Bar, BarProblem, BarSeries};
 use crate::time::BarTime;
 use frame::{FrameState, Frames};
-use stream::ProgramState;
+use stream::{ProgramState, StateMut};
 
 /// A scan's values at every bar of one symbol, each computed from that bar and the
 /// bars before it only.
@@ -112,74 +112,119 @@ impl SymbolStream<'_> {
 #[derive(Clone)]
 pub(crate) struct SymbolState {
     daily: ProgramState,
-    weekly: Option<FrameState>,
-    monthly: Option<FrameState>,
+    frames: SymbolFrames,
     last: Option<Bar>,
 }
 
 impl SymbolState {
     pub(crate) fn new(plan: &Plan, symbol: &str) -> Self {
-        let frame = |frame: Timeframe| {
-            plan.frame(frame)
-                .map(|program| FrameState::new(frame, program, symbol))
-        };
         SymbolState {
             daily: ProgramState::new(&plan.daily, symbol),
-            weekly: frame(Timeframe::Weekly),
-            monthly: frame(Timeframe::Monthly),
+            frames: SymbolFrames::new(plan, symbol),
             last: None,
         }
     }
 
     /// Whether `bar` may come next.
     pub(crate) fn check(&self, bar: &Bar) -> Result<(), BarProblem> {
-        bar.validate()?;
-        match self.last {
-            Some(last) if bar.time == last.time => {
-                Err(BarProblem::DuplicateTime { time: bar.time })
-            }
-            Some(last) if bar.time < last.time => Err(BarProblem::Unsorted {
-                time: bar.time,
-                previous: last.time,
-            }),
-            _ => Ok(()),
-        }
+        check_next(self.last_time(), bar)
     }
 
     /// Takes a bar that passed [`SymbolState::check`].
     pub(crate) fn update(&mut self, plan: &Plan, bar: &Bar) {
-        if let (Some(state), Some(program)) = (&mut self.weekly, &plan.weekly) {
-            state.update(program, bar);
-        }
-        if let (Some(state), Some(program)) = (&mut self.monthly, &plan.monthly) {
-            state.update(program, bar);
-        }
-        let frames = Frames {
-            weekly: self.weekly.as_ref(),
-            monthly: self.monthly.as_ref(),
-        };
-        self.daily.update(&plan.daily, bar, &frames);
+        update_symbol(plan, self.daily.as_mut(), &mut self.frames, bar);
         self.last = Some(*bar);
-    }
-
-    pub(crate) fn last(&self) -> Option<&Bar> {
-        self.last.as_ref()
     }
 
     pub(crate) fn last_time(&self) -> Option<BarTime> {
         self.last.map(|bar| bar.time)
     }
 
-    pub(crate) fn condition(&self, plan: &Plan) -> f64 {
-        plan.condition.map_or(1.0, |slot| self.daily.values()[slot])
+    pub(crate) fn values(&self, plan: &Plan) -> Values {
+        plan.values_at(self.daily.values())
     }
 
-    pub(crate) fn values(&self, plan: &Plan) -> Values {
-        let v = self.daily.values();
+    /// The daily state's blocks, the timeframe states and the last bar, for a market
+    /// stream to lay out beside other symbols'.
+    pub(crate) fn into_parts(self) -> (ProgramState, SymbolFrames, Option<Bar>) {
+        (self.daily, self.frames, self.last)
+    }
+}
+
+/// Whether `bar` may follow a symbol's bar at `last`.
+pub(crate) fn check_next(last: Option<BarTime>, bar: &Bar) -> Result<(), BarProblem> {
+    bar.validate()?;
+    match last {
+        Some(last) if bar.time == last => Err(BarProblem::DuplicateTime { time: bar.time }),
+        Some(last) if bar.time < last => Err(BarProblem::Unsorted {
+            time: bar.time,
+            previous: last,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Takes a bar that passed [`check_next`] into one symbol's state, wherever its daily
+/// blocks are stored.
+pub(crate) fn update_symbol(
+    plan: &Plan,
+    mut daily: StateMut,
+    frames: &mut SymbolFrames,
+    bar: &Bar,
+) {
+    frames.update(plan, bar);
+    daily.update(&plan.daily, bar, &frames.view());
+}
+
+/// One symbol's timeframe states. Boxed: most scans use no timeframe, and a market
+/// stream keeps one of these per symbol beside its flat blocks.
+#[derive(Clone)]
+pub(crate) struct SymbolFrames {
+    weekly: Option<Box<FrameState>>,
+    monthly: Option<Box<FrameState>>,
+}
+
+impl SymbolFrames {
+    fn new(plan: &Plan, symbol: &str) -> Self {
+        let frame = |frame: Timeframe| {
+            plan.frame(frame)
+                .map(|program| Box::new(FrameState::new(frame, program, symbol)))
+        };
+        SymbolFrames {
+            weekly: frame(Timeframe::Weekly),
+            monthly: frame(Timeframe::Monthly),
+        }
+    }
+
+    fn update(&mut self, plan: &Plan, bar: &Bar) {
+        if let (Some(state), Some(program)) = (&mut self.weekly, &plan.weekly) {
+            state.update(program, bar);
+        }
+        if let (Some(state), Some(program)) = (&mut self.monthly, &plan.monthly) {
+            state.update(program, bar);
+        }
+    }
+
+    fn view(&self) -> Frames<'_> {
+        Frames {
+            weekly: self.weekly.as_deref(),
+            monthly: self.monthly.as_deref(),
+        }
+    }
+}
+
+impl Plan {
+    /// The condition among a symbol's step values (1.0 without a condition).
+    pub(crate) fn condition_at(&self, values: &[f64]) -> f64 {
+        self.condition.map_or(1.0, |slot| values[slot])
+    }
+
+    /// The scan's values among a symbol's step values.
+    pub(crate) fn values_at(&self, values: &[f64]) -> Values {
         Values {
-            condition: self.condition(plan),
-            rank: plan.rank.map(|(slot, _)| v[slot]),
-            show: plan.show.iter().map(|&(_, slot)| v[slot]).collect(),
+            condition: self.condition_at(values),
+            rank: self.rank.map(|(slot, _)| values[slot]),
+            show: self.show.iter().map(|&(_, slot)| values[slot]).collect(),
         }
     }
 }

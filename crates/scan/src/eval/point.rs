@@ -56,22 +56,35 @@ pub(crate) struct Point<'a, 'p> {
     frames: Option<FrameColumns>,
 }
 
+/// The column slots of a finished [`Point`], emptied for the next symbol's: a market
+/// scan reuses one per task rather than allocating one per symbol.
+pub(crate) type Scratch<'a> = Vec<Option<Column<'a>>>;
+
 impl<'a, 'p> Point<'a, 'p> {
+    /// Takes `scratch` (from [`Point::into_scratch`], or a new one) for its columns.
     pub(crate) fn new(
         plan: &'p Plan,
         costs: &'p Costs,
         series: &'a BarSeries,
         index: usize,
+        mut scratch: Scratch<'a>,
     ) -> Self {
+        scratch.clear();
+        scratch.resize_with(plan.daily.len(), || None);
         Point {
             program: &plan.daily,
             plan,
             costs,
             series,
             index,
-            columns: (0..plan.daily.len()).map(|_| None).collect(),
+            columns: scratch,
             frames: None,
         }
+    }
+
+    /// The column slots, for the next symbol's point.
+    pub(crate) fn into_scratch(self) -> Scratch<'a> {
+        self.columns
     }
 
     /// The value of `slot` at the answered bar.
@@ -191,8 +204,10 @@ impl<'a, 'p> Point<'a, 'p> {
                 indicator,
                 source: None,
             } => {
-                let x = self.series.field(indicator.0.source()?);
-                bounds::indicator(&indicator.0, x, i)
+                let source = indicator.0.source()?;
+                let x = self.series.field(source);
+                let largest = self.series.largest_magnitude(source);
+                bounds::indicator(&indicator.0, x, largest, i)
             }
             _ => None,
         }

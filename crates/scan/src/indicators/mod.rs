@@ -116,7 +116,7 @@ pub use minmax::{max, min, Extreme, Max, Min};
 pub use obv::{obv, Obv};
 pub use roc::{roc, Roc};
 pub use rsi::{rsi, Rsi};
-pub use sma::{sma, Sma};
+pub use sma::{sma, Sma, SmaTotal};
 pub use stddev::{stddev, Stddev};
 pub use stoch::{
     stoch, stochf, Stoch, StochOutput, StochSeries, Stochf, StochfOutput, StochfSeries,

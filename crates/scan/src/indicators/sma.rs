@@ -11,12 +11,8 @@ use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 /// Streaming SMA over a window of `period` values.
 #[derive(Debug, Clone)]
 pub struct Sma {
-    period: usize,
     window: Vec<f64>,
-    /// Index in `window` of the next write; once full, also the oldest value.
-    next: usize,
-    seen: usize,
-    total: f64,
+    total: SmaTotal,
 }
 
 impl Sma {
@@ -30,11 +26,8 @@ impl Sma {
     /// For composite indicators whose own checks already bound the period (≥ 1).
     pub(crate) fn new_unchecked(period: usize) -> Self {
         Sma {
-            period,
             window: vec![0.0; period],
-            next: 0,
-            seen: 0,
-            total: 0.0,
+            total: SmaTotal::default(),
         }
     }
 }
@@ -45,23 +38,44 @@ impl Streaming for Sma {
 
     #[inline]
     fn update(&mut self, value: f64) -> f64 {
-        self.total += value;
-        self.window[self.next] = value;
-        self.next += 1;
-        if self.next == self.period {
-            self.next = 0;
-        }
-        if self.seen + 1 < self.period {
-            self.seen += 1;
-            return f64::NAN;
-        }
-        let out = self.total / self.period as f64;
-        self.total -= self.window[self.next];
-        out
+        self.total.update(&mut self.window, value)
     }
 
     fn lookback(&self) -> usize {
-        self.period - 1
+        self.window.len() - 1
+    }
+}
+
+/// The streaming SMA's running total, apart from its window of the last `period`
+/// values, which the caller keeps: a market stream keeps the windows of all of a
+/// symbol's steps in one block, beside the rest of its state.
+#[derive(Debug, Clone, Default)]
+pub struct SmaTotal {
+    /// Index in the window of the next write; once full, also the oldest value.
+    next: usize,
+    seen: usize,
+    total: f64,
+}
+
+impl SmaTotal {
+    /// Takes the next value; `window` (of `period` values, zero at first) must be the
+    /// same one at every call.
+    #[inline]
+    pub fn update(&mut self, window: &mut [f64], value: f64) -> f64 {
+        let period = window.len();
+        self.total += value;
+        window[self.next] = value;
+        self.next += 1;
+        if self.next == period {
+            self.next = 0;
+        }
+        if self.seen + 1 < period {
+            self.seen += 1;
+            return f64::NAN;
+        }
+        let out = self.total / period as f64;
+        self.total -= window[self.next];
+        out
     }
 }
 
