@@ -8,6 +8,7 @@
 //! (amortized O(1) per bar, no allocation after construction, where TA-Lib's
 //! rescan degrades to O(period) per bar on a trend).
 
+use super::lanes::{Inputs, Lane4};
 use std::collections::VecDeque;
 
 /// Streaming window extremes.
@@ -124,6 +125,57 @@ pub(crate) fn for_each_window_range(
         }
         start = next;
     }
+}
+
+/// [`for_each_window_range`] over four series at once: the highest high and lowest low
+/// of each window of `period` bars, for the windows ending at bars `period - 1..len` in
+/// order. The same blocks and the same comparisons in the same order, so that ties
+/// (`-0.0` against `0.0`) and `NaN` resolve in each lane as in the scalar scan.
+#[inline(always)]
+pub(crate) fn window_ranges_lanes<L: Lane4>(
+    high: Inputs,
+    low: Inputs,
+    period: usize,
+) -> (Vec<L>, Vec<L>) {
+    let n = high.len();
+    if n < period {
+        return (Vec::new(), Vec::new());
+    }
+    let mut highest = Vec::with_capacity(n + 1 - period);
+    let mut lowest = Vec::with_capacity(n + 1 - period);
+    let mut suffix_high = vec![L::splat(0.0); period];
+    let mut suffix_low = vec![L::splat(0.0); period];
+    let mut start = 0;
+    while start + period <= n {
+        let (mut hh, mut ll) = (
+            high.at::<L>(start + period - 1),
+            low.at::<L>(start + period - 1),
+        );
+        for j in (0..period).rev() {
+            let (h, l) = (high.at::<L>(start + j), low.at::<L>(start + j));
+            hh = h.gt_or(hh, h, hh);
+            // `l < ll`
+            ll = ll.gt_or(l, l, ll);
+            suffix_high[j] = hh;
+            suffix_low[j] = ll;
+        }
+        highest.push(hh);
+        lowest.push(ll);
+        let next = start + period;
+        let avail = (n - next).min(period - 1);
+        let (mut ph, mut pl) = (L::splat(f64::NEG_INFINITY), L::splat(f64::INFINITY));
+        for m in 1..=avail {
+            let bar = next + m - 1;
+            let (h, l) = (high.at::<L>(bar), low.at::<L>(bar));
+            ph = h.gt_or(ph, h, ph);
+            pl = pl.gt_or(l, l, pl);
+            highest.push(ph.gt_or(suffix_high[m], ph, suffix_high[m]));
+            // `pl < suffix_low[m]`
+            lowest.push(suffix_low[m].gt_or(pl, pl, suffix_low[m]));
+        }
+        start = next;
+    }
+    (highest, lowest)
 }
 
 #[cfg(test)]

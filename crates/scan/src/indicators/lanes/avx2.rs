@@ -59,6 +59,14 @@ impl Lane for F64x4 {
         })
     }
     #[inline(always)]
+    fn le_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        // Ordered compare: false when either side is NaN, as `<=` is.
+        F64x4(unsafe {
+            let mask = _mm256_cmp_pd::<_CMP_LE_OQ>(self.0, other.0);
+            _mm256_blendv_pd(otherwise.0, then.0, mask)
+        })
+    }
+    #[inline(always)]
     fn ne_or(self, other: Self, then: Self, otherwise: Self) -> Self {
         // Unordered compare: true when either side is NaN, as `!=` is.
         F64x4(unsafe {

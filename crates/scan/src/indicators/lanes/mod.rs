@@ -33,6 +33,8 @@ pub(crate) trait Lane:
     fn abs(self) -> Self;
     /// Per lane: `if self > other { then } else { otherwise }` (false for `NaN`).
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self;
+    /// Per lane: `if self <= other { then } else { otherwise }` (false for `NaN`).
+    fn le_or(self, other: Self, then: Self, otherwise: Self) -> Self;
     /// Per lane: `if self != other { then } else { otherwise }` (true for `NaN`).
     fn ne_or(self, other: Self, then: Self, otherwise: Self) -> Self;
 }
@@ -53,6 +55,14 @@ impl Lane for f64 {
     #[inline(always)]
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
         if self > other {
+            then
+        } else {
+            otherwise
+        }
+    }
+    #[inline(always)]
+    fn le_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        if self <= other {
             then
         } else {
             otherwise
@@ -119,6 +129,12 @@ impl<const N: usize> Lane for V<N> {
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
         V(std::array::from_fn(|l| {
             self.0[l].gt_or(other.0[l], then.0[l], otherwise.0[l])
+        }))
+    }
+    #[inline(always)]
+    fn le_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        V(std::array::from_fn(|l| {
+            self.0[l].le_or(other.0[l], then.0[l], otherwise.0[l])
         }))
     }
     #[inline(always)]
