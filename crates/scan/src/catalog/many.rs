@@ -8,7 +8,7 @@
 
 use super::{Columns, Indicator};
 use crate::indicators::lanes::{Group, Lane4, V};
-use crate::indicators::{atr, cci, dm, ema, mfi, rsi, sma, stoch, willr, wma};
+use crate::indicators::{cci, dm, ema, mfi, rsi, sma, stoch, willr};
 use crate::series::{BarSeries, PriceField};
 use rayon::prelude::*;
 
@@ -91,23 +91,10 @@ impl Indicator {
                 ema::ema_lanes::<L>(x, period, out);
                 g.finish::<L>()
             }
-            Indicator::Wma { source, period } => {
-                let mut g = group_of::<L, 1>(group, &[source]);
-                let ([x], out) = g.io();
-                wma::wma_lanes::<L>(x, period, out);
-                g.finish::<L>()
-            }
             Indicator::Rsi { source, period } => {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 rsi::rsi_lanes::<L>(x, period, out);
-                g.finish::<L>()
-            }
-            Indicator::Atr { period } | Indicator::Natr { period } => {
-                let mut g = group_of::<L, 1>(group, &HLC);
-                let (hlc, out) = g.io();
-                let natr = matches!(self, Indicator::Natr { .. });
-                atr::atr_lanes::<L>(hlc, period, natr, out);
                 g.finish::<L>()
             }
             Indicator::Adx { period } => {

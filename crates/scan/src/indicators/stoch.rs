@@ -299,9 +299,13 @@ pub(crate) fn stoch_lanes<L: Lane4>(
     [mut line, mut signal]: [Outputs; 2],
 ) {
     let (highest, lowest) = window_ranges_lanes::<L>(high, low, fastk);
-    let mut k = Vec::with_capacity(highest.len());
-    for (j, (&hh, &ll)) in highest.iter().zip(&lowest).enumerate() {
-        k.push(fast_k(close.at(j + fastk - 1), hh, ll));
+    if highest.is_empty() {
+        return;
+    }
+    let mut k = vec![L::splat(0.0); highest.len()];
+    let closes = close.bars(fastk - 1, highest.len()).chunks_exact(4);
+    for (k, ((&hh, &ll), close)) in k.iter_mut().zip(highest.iter().zip(&lowest).zip(closes)) {
+        *k = fast_k(L::load(close), hh, ll);
     }
     let first_average = moving_average(&k, first);
     // The bar of the `j`th fast %K.

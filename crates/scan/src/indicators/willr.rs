@@ -19,8 +19,8 @@ fn williams_r<L: Lane>(close: L, highest: L, lowest: L) -> L {
     let value = ((highest - close) / range) * L::splat(-100.0);
     // `clamp(-100.0, 0.0)` as `f64::clamp` does it: the minimum first, NaN kept.
     let (min, max) = (L::splat(-100.0), L::splat(0.0));
-    let value = min.gt_or(value, min, value);
-    let value = value.gt_or(max, max, value);
+    let value = min.max_gt(value);
+    let value = max.min_lt(value);
     zero_if_scaled_zero(range, highest.abs() + lowest.abs(), value)
 }
 
@@ -85,9 +85,12 @@ pub(crate) fn willr_lanes<L: Lane4>(
     [mut out]: [Outputs; 1],
 ) {
     let (highest, lowest) = window_ranges_lanes::<L>(high, low, period);
-    for (k, (&hh, &ll)) in highest.iter().zip(&lowest).enumerate() {
-        let i = k + period - 1;
-        out.set(i, williams_r(close.at(i), hh, ll));
+    if highest.is_empty() {
+        return;
+    }
+    let closes = close.bars(period - 1, highest.len()).chunks_exact(4);
+    for (k, ((&hh, &ll), close)) in highest.iter().zip(&lowest).zip(closes).enumerate() {
+        out.set(k + period - 1, williams_r(L::load(close), hh, ll));
     }
 }
 

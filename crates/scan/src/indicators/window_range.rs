@@ -141,38 +141,41 @@ pub(crate) fn window_ranges_lanes<L: Lane4>(
     if n < period {
         return (Vec::new(), Vec::new());
     }
-    let mut highest = Vec::with_capacity(n + 1 - period);
-    let mut lowest = Vec::with_capacity(n + 1 - period);
-    let mut suffix_high = vec![L::splat(0.0); period];
-    let mut suffix_low = vec![L::splat(0.0); period];
-    let mut start = 0;
+    // Bars walked through exact chunks of their interleaved columns, outputs written
+    // through iterators: with an index per bar, the bounds checks' panic paths made
+    // the compiler keep the running extremes on the stack.
+    let zero = L::splat(0.0);
+    let (mut highest, mut lowest) = (vec![zero; n + 1 - period], vec![zero; n + 1 - period]);
+    let (mut suffix_high, mut suffix_low) = (vec![zero; period], vec![zero; period]);
+    let (mut start, mut emitted) = (0, 0);
     while start + period <= n {
-        let (mut hh, mut ll) = (
-            high.at::<L>(start + period - 1),
-            low.at::<L>(start + period - 1),
-        );
-        for j in (0..period).rev() {
-            let (h, l) = (high.at::<L>(start + j), low.at::<L>(start + j));
-            hh = h.gt_or(hh, h, hh);
-            // `l < ll`
-            ll = ll.gt_or(l, l, ll);
-            suffix_high[j] = hh;
-            suffix_low[j] = ll;
+        let (hs, ls) = (high.bars(start, period), low.bars(start, period));
+        let last = 4 * (period - 1);
+        let (mut hh, mut ll) = (L::load(&hs[last..]), L::load(&ls[last..]));
+        let bars = hs.chunks_exact(4).zip(ls.chunks_exact(4));
+        let suffixes = suffix_high.iter_mut().zip(suffix_low.iter_mut());
+        for ((h, l), (sh, sl)) in bars.zip(suffixes).rev() {
+            hh = L::load(h).max_gt(hh);
+            ll = L::load(l).min_lt(ll);
+            (*sh, *sl) = (hh, ll);
         }
-        highest.push(hh);
-        lowest.push(ll);
+        (highest[emitted], lowest[emitted]) = (hh, ll);
+        emitted += 1;
         let next = start + period;
         let avail = (n - next).min(period - 1);
+        let (hs, ls) = (high.bars(next, avail), low.bars(next, avail));
         let (mut ph, mut pl) = (L::splat(f64::NEG_INFINITY), L::splat(f64::INFINITY));
-        for m in 1..=avail {
-            let bar = next + m - 1;
-            let (h, l) = (high.at::<L>(bar), low.at::<L>(bar));
-            ph = h.gt_or(ph, h, ph);
-            pl = pl.gt_or(l, l, pl);
-            highest.push(ph.gt_or(suffix_high[m], ph, suffix_high[m]));
-            // `pl < suffix_low[m]`
-            lowest.push(suffix_low[m].gt_or(pl, pl, suffix_low[m]));
+        let bars = hs.chunks_exact(4).zip(ls.chunks_exact(4));
+        let suffixes = suffix_high[1..=avail].iter().zip(&suffix_low[1..=avail]);
+        let outs = highest[emitted..emitted + avail]
+            .iter_mut()
+            .zip(&mut lowest[emitted..emitted + avail]);
+        for (((h, l), (sh, sl)), (oh, ol)) in bars.zip(suffixes).zip(outs) {
+            ph = L::load(h).max_gt(ph);
+            pl = L::load(l).min_lt(pl);
+            (*oh, *ol) = (ph.max_gt(*sh), pl.min_lt(*sl));
         }
+        emitted += avail;
         start = next;
     }
     (highest, lowest)

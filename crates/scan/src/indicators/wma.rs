@@ -12,7 +12,6 @@
 //! with `divider = period * (period + 1) / 2` in floating point. We do exactly that.
 //! Period 1 is accepted, as in TA-Lib, and returns the input unchanged.
 
-use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::support::{columns, Window};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
@@ -22,46 +21,50 @@ fn divider(period: usize) -> f64 {
     period as f64 * (period + 1) as f64 / 2.0
 }
 
-/// The running totals of TA-Lib's WMA, for one series (`f64`) or several at once
-/// (see `lanes`).
+/// The running totals of TA-Lib's WMA.
 #[derive(Debug, Clone)]
-struct WmaCore<L> {
+struct WmaCore {
     period: usize,
-    weight: L,
-    divider: L,
-    sub: L,
-    sum: L,
-    trailing: L,
+    weight: f64,
+    divider: f64,
+    sub: f64,
+    sum: f64,
+    trailing: f64,
     bars_since_reseed: usize,
 }
 
-impl<L: Lane> WmaCore<L> {
-    #[inline(always)]
+impl WmaCore {
     fn new(period: usize) -> Self {
         WmaCore {
             period,
-            weight: L::splat(period as f64),
-            divider: L::splat(divider(period)),
-            sub: L::splat(0.0),
-            sum: L::splat(0.0),
-            trailing: L::splat(0.0),
+            weight: period as f64,
+            divider: divider(period),
+            sub: 0.0,
+            sum: 0.0,
+            trailing: 0.0,
             bars_since_reseed: 8 * period,
         }
     }
 
     /// Adds the `nth` (1-based) of the first `period - 1` values.
     #[inline(always)]
-    fn prime(&mut self, x: L, nth: usize) {
+    fn prime(&mut self, x: f64, nth: usize) {
         self.sub += x;
-        self.sum += x * L::splat(nth as f64);
+        self.sum += x * nth as f64;
     }
 
-    /// The rebuild bar: its totals are the window's own, `(sub, sum)` from [`rebuild`]
-    /// (the bar's own additions would be overwritten, so they are not made).
+    /// Adds `x`, returns the WMA of the window ending with it. `oldest` is the window's
+    /// first value and `window` the whole window, oldest first, in two slices.
     #[inline(always)]
-    fn rebuild_step(&mut self, (sub, sum): (L, L), oldest: L) -> L {
-        self.bars_since_reseed = 8 * self.period;
-        (self.sub, self.sum) = (sub, sum);
+    fn step(&mut self, x: f64, oldest: f64, window: (&[f64], &[f64])) -> f64 {
+        self.sub += x;
+        self.sub -= self.trailing;
+        self.sum += x * self.weight;
+        self.bars_since_reseed -= 1;
+        if self.bars_since_reseed == 0 {
+            self.bars_since_reseed = 8 * self.period;
+            (self.sub, self.sum) = rebuild(window);
+        }
         self.finish(oldest)
     }
 
@@ -69,8 +72,10 @@ impl<L: Lane> WmaCore<L> {
     /// every `8 * period` bars, so a batch loop can count them out in advance); the
     /// caller accounts for the bar with [`skip`](Self::skip).
     #[inline(always)]
-    fn step_between_rebuilds(&mut self, x: L, oldest: L) -> L {
-        self.add(x);
+    fn step_between_rebuilds(&mut self, x: f64, oldest: f64) -> f64 {
+        self.sub += x;
+        self.sub -= self.trailing;
+        self.sum += x * self.weight;
         self.finish(oldest)
     }
 
@@ -87,31 +92,11 @@ impl<L: Lane> WmaCore<L> {
     }
 
     #[inline(always)]
-    fn add(&mut self, x: L) {
-        self.sub += x;
-        self.sub -= self.trailing;
-        self.sum += x * self.weight;
-    }
-
-    #[inline(always)]
-    fn finish(&mut self, oldest: L) -> L {
+    fn finish(&mut self, oldest: f64) -> f64 {
         self.trailing = oldest;
         let out = self.sum / self.divider;
         self.sum -= self.sub;
         out
-    }
-}
-
-impl WmaCore<f64> {
-    /// Adds `x`, returns the WMA of the window ending with it. `oldest` is the window's
-    /// first value and `window` the whole window, oldest first, in two slices.
-    #[inline(always)]
-    fn step(&mut self, x: f64, oldest: f64, window: (&[f64], &[f64])) -> f64 {
-        if self.bars_before_rebuild() == 0 {
-            return self.rebuild_step(rebuild(window), oldest);
-        }
-        self.skip(1);
-        self.step_between_rebuilds(x, oldest)
     }
 }
 
@@ -131,7 +116,7 @@ fn rebuild((a, b): (&[f64], &[f64])) -> (f64, f64) {
 /// Streaming WMA.
 #[derive(Debug, Clone)]
 pub struct Wma {
-    core: WmaCore<f64>,
+    core: WmaCore,
     window: Window,
     seen: usize,
 }
@@ -209,48 +194,6 @@ pub fn wma(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
         })
     };
     Ok(out)
-}
-
-/// WMA of four series of equal length at once, into outputs already holding `NaN`;
-/// each lane computes exactly what [`wma`] does, rebuilds included.
-#[inline(always)]
-pub(crate) fn wma_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs; 1]) {
-    let len = x.len();
-    if len < period {
-        return;
-    }
-    if period == 1 {
-        for i in 0..len {
-            out.set::<L>(i, x.at(i));
-        }
-        return;
-    }
-    let lookback = period - 1;
-    let mut core = WmaCore::<L>::new(period);
-    for i in 0..lookback {
-        core.prime(x.at(i), i + 1);
-    }
-    let mut i = lookback;
-    loop {
-        let run = core.bars_before_rebuild().min(len - i);
-        for i in i..i + run {
-            out.set(i, core.step_between_rebuilds(x.at(i), x.at(i - lookback)));
-        }
-        core.skip(run);
-        i += run;
-        if i == len {
-            break;
-        }
-        // The window's totals as [`rebuild`] sums them, oldest first.
-        let (mut sub, mut sum) = (L::splat(0.0), L::splat(0.0));
-        for (nth, k) in (i - lookback..=i).enumerate() {
-            let value = x.at::<L>(k);
-            sub += value;
-            sum += value * L::splat((nth + 1) as f64);
-        }
-        out.set(i, core.rebuild_step((sub, sum), x.at(i - lookback)));
-        i += 1;
-    }
 }
 
 #[cfg(test)]
