@@ -161,7 +161,9 @@ fn di<L: Lane>(dm: L, tr: L) -> L {
 }
 
 /// One bar's +DM1 and -DM1 (each -0.0 when the bar does not make it) and true range,
-/// in the lane kernel; the scalar loop's `moves` in [`dm_columns`] computes the same.
+/// in the lane kernel, as the scalar loop's `moves` in [`dm_columns`] computes them.
+/// (The scalar loop keeps its own closures: through these shared helpers the compiler
+/// made its -DI loop twice as slow.)
 ///
 /// On a random walk whether a bar makes +DM1, -DM1 or neither is a
 /// coin toss, so a branch would mispredict on about every other bar; the selects
@@ -395,7 +397,15 @@ pub(crate) const MINUS_DI: u8 = 1;
 pub(crate) const ADX: u8 = 2;
 
 /// The batch form of [`DmCore`] plus the DI or ADX on top, period ≥ 2: the same
-/// arithmetic in the same order, shaped for speed ([`bar_moves`], [`if_counted`]).
+/// arithmetic in the same order, shaped for speed.
+///
+/// On a random walk whether a bar makes +DM1, -DM1 or neither is a coin toss, so the
+/// streaming code's `if` would mispredict on about every other bar. Here every bar
+/// adds a *selected* amount to each sum, and the selects compile to compare masks.
+/// A bar that makes no DM adds -0.0, which leaves every value (even -0.0) unchanged,
+/// so the sums are the branchy code's bits. Likewise the DI, DX and ADX rules are
+/// selects between values computed unconditionally (a division whose result is
+/// discarded costs less than a mispredicted branch).
 #[inline(always)]
 fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> {
     let n = common_len(&[high, low, close]);
@@ -406,9 +416,8 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
     }
     let (high, low, close) = (&high[..n], &low[..n], &close[..n]);
     let divisor = period as f64;
-    // Bar `i`'s moves, written out rather than through [`bar_moves`]: the same values,
-    // but the compiler turned the nested selects into a branch in the -DI loop (2x
-    // slower on a random walk), and keeps this form's `&&` branch-free.
+    let (mut plus_dm, mut minus_dm, mut tr) = (0.0, 0.0, 0.0);
+    // Bar `i`'s one-bar +DM1, -DM1 (each -0.0 when not made) and true range.
     let moves = |i: usize| {
         let up = high[i] - high[i - 1];
         let down = low[i - 1] - low[i];
@@ -416,30 +425,51 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
         let minus = if down > 0.0 && up < down { down } else { -0.0 };
         (plus, minus, true_range(high[i], low[i], close[i - 1]))
     };
-    let mut sums = DmSums::new();
     for i in 1..period {
-        sums.add(moves(i));
+        let (plus, minus, range) = moves(i);
+        plus_dm += plus;
+        minus_dm += minus;
+        tr += range;
     }
+    // Wilder smoothing of the sums at bar `i`, left to right with a true division.
+    let mut smooth = |i: usize| {
+        let (plus, minus, range) = moves(i);
+        if LINE != MINUS_DI {
+            plus_dm = plus_dm - plus_dm / divisor + plus;
+        }
+        if LINE != PLUS_DI {
+            minus_dm = minus_dm - minus_dm / divisor + minus;
+        }
+        tr = tr - tr / divisor + range;
+        (plus_dm, minus_dm, tr)
+    };
     if LINE != ADX {
         out.extend((period..n).map(|i| {
-            sums.smooth::<LINE>(divisor, moves(i));
-            sums.di::<LINE>()
+            let (plus_dm, minus_dm, tr) = smooth(i);
+            di(if LINE == PLUS_DI { plus_dm } else { minus_dm }, tr)
         }));
         return out;
     }
+    // DX of the smoothed sums and whether TA-Lib counts it.
+    let dx = |(plus_dm, minus_dm, tr): (f64, f64, f64)| {
+        let minus_di = 100.0 * (minus_dm / tr);
+        let plus_di = 100.0 * (plus_dm / tr);
+        let sum = minus_di + plus_di;
+        let dx = 100.0 * ((minus_di - plus_di).abs() / sum);
+        (dx, tr > 0.0 && !is_zero_band(sum))
+    };
     let mut adx = 0.0;
     for i in period..lookback + 1 {
-        sums.smooth::<ADX>(divisor, moves(i));
-        let (dx, di_sum) = sums.dx();
-        adx += if_counted(sums.tr, di_sum, dx, -0.0);
+        let (dx, counts) = dx(smooth(i));
+        adx += if counts { dx } else { -0.0 };
     }
     adx /= divisor;
     out.push(adx);
     let weight = (period - 1) as f64;
     out.extend((lookback + 1..n).map(|i| {
-        sums.smooth::<ADX>(divisor, moves(i));
-        let (dx, di_sum) = sums.dx();
-        adx = if_counted(sums.tr, di_sum, (adx * weight + dx) / divisor, adx);
+        let (dx, counts) = dx(smooth(i));
+        let next = (adx * weight + dx) / divisor;
+        adx = if counts { next } else { adx };
         adx
     }));
     out
