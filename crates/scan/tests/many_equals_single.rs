@@ -7,18 +7,37 @@ use common::{indicator, series, series_with};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use scan::catalog::Indicator;
-use scan::BarSeries;
+use scan::{Bar, BarSeries, BarTime};
 
 /// Mixed lengths, with repeats so that groups of equal length (the lane groups) form,
-/// alongside leftovers computed one by one.
+/// alongside leftovers computed one by one: groups longer and shorter than the usual
+/// lookbacks, and groups of flat series.
 fn market() -> impl Strategy<Value = Vec<BarSeries>> {
     let one = prop_oneof![
         series_with(60..=60),
         series_with(33..=33),
+        series_with(14..=14),
         series_with(0..=3),
+        (1.0f64..1e4).prop_map(|price| flat_series(40, price)),
         series(),
     ];
     prop::collection::vec(one, 0..16)
+}
+
+/// `len` bars that never move: every price `price`, volume 1000.
+fn flat_series(len: usize, price: f64) -> BarSeries {
+    let bars = (0..len)
+        .map(|i| Bar {
+            time: BarTime::from_unix_seconds(i as i64 * 86_400),
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            volume: 1000.0,
+            adj_close: None,
+        })
+        .collect();
+    BarSeries::from_bars("FLAT", bars).expect("flat bars are valid")
 }
 
 fn assert_many_equals_single(indicator: &Indicator, market: &[BarSeries]) {
@@ -80,22 +99,50 @@ const SPECS: &[&str] = &[
     "minus_di(1)",
     "cci(2)",
     "mfi(2)",
+    "willr(2)",
+    "stoch(1, 1, 1)",
+    "stochf(1, 1)",
+    "stoch(14, 1, 5)",
+    // Periods near and beyond the 120 bars of the test market.
+    "wma(100)",
+    "wma(120)",
+    "adx(60)",
+    "adx(61)",
+    "plus_di(119)",
+    "minus_di(120)",
+    "stoch(30, 50, 41)",
+    "stochf(119, 2)",
+    "cci(120)",
+    "cci(121)",
+    "mfi(119)",
+    "mfi(120)",
+    "willr(120)",
 ];
 
 #[test]
 fn every_indicator_on_full_groups() {
-    // Every catalogue entry, not only the ones the random draw happens to reach.
+    // Every catalogue entry, not only the ones the random draw happens to reach: on
+    // random walks, on flat series, and on a group shorter than most lookbacks.
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let market: Vec<BarSeries> = (0..9)
-        .map(|_| {
-            series_with(120..=120)
-                .new_tree(&mut runner)
-                .unwrap()
-                .current()
-        })
-        .collect();
+    let mut walks = |len: usize, count: usize| -> Vec<BarSeries> {
+        (0..count)
+            .map(|_| {
+                series_with(len..=len)
+                    .new_tree(&mut runner)
+                    .unwrap()
+                    .current()
+            })
+            .collect()
+    };
+    let markets = [
+        walks(120, 9),
+        walks(5, 4),
+        (0..8).map(|i| flat_series(120, 10.0 + i as f64)).collect(),
+    ];
     for spec in SPECS {
         let indicator = Indicator::parse(spec).unwrap();
-        assert_many_equals_single(&indicator, &market);
+        for market in &markets {
+            assert_many_equals_single(&indicator, market);
+        }
     }
 }

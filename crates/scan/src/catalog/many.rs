@@ -8,7 +8,7 @@
 
 use super::{Columns, Indicator};
 use crate::indicators::lanes::{Group, Lane4, V};
-use crate::indicators::{atr, ema, rsi, sma};
+use crate::indicators::{cci, dm, ema, mfi, rsi, sma, stoch, willr};
 use crate::series::{BarSeries, PriceField};
 use rayon::prelude::*;
 
@@ -74,50 +74,101 @@ impl Indicator {
     /// indicators without one.
     #[inline(always)]
     fn lanes<L: Lane4>(&self, group: [&BarSeries; LANES]) -> Option<[Columns; LANES]> {
-        // Checked first so that indicators without a kernel allocate nothing here.
-        if !matches!(
-            self,
-            Indicator::Sma { .. }
-                | Indicator::Ema { .. }
-                | Indicator::Rsi { .. }
-                | Indicator::Atr { .. }
-                | Indicator::Natr { .. }
-        ) {
-            return None;
-        }
-        let mut g = Group::<1>::new(group[0].len());
-        // A function, not a closure: a closure would be compiled without the AVX2
-        // features of `lanes_avx2` unless it happened to be inlined.
-        #[inline(always)]
-        fn input<L: Lane4>(g: &mut Group<1>, group: [&BarSeries; LANES], f: PriceField) {
-            g.input::<L>(group.map(|s| s.field(f)));
-        }
-        match *self {
+        use PriceField::{Close, High, Low, Volume};
+        const HLC: [PriceField; 3] = [High, Low, Close];
+        // Each arm builds its group only once it knows it has a kernel, so indicators
+        // without one allocate nothing here.
+        let columns = match *self {
             Indicator::Sma { source, period } => {
-                input::<L>(&mut g, group, source);
+                let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 sma::sma_lanes::<L>(x, period, out);
+                g.finish::<L>()
             }
             Indicator::Ema { source, period } => {
-                input::<L>(&mut g, group, source);
+                let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 ema::ema_lanes::<L>(x, period, out);
+                g.finish::<L>()
             }
             Indicator::Rsi { source, period } => {
-                input::<L>(&mut g, group, source);
+                let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 rsi::rsi_lanes::<L>(x, period, out);
+                g.finish::<L>()
             }
-            Indicator::Atr { period } | Indicator::Natr { period } => {
-                for f in [PriceField::High, PriceField::Low, PriceField::Close] {
-                    input::<L>(&mut g, group, f);
-                }
+            Indicator::Adx { period } => {
+                let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
-                let natr = matches!(self, Indicator::Natr { .. });
-                atr::atr_lanes::<L>(hlc, period, natr, out);
+                dm::dm_lanes::<L, { dm::ADX }>(hlc, period, out);
+                g.finish::<L>()
+            }
+            // Period 1 is TA-Lib's separate one-bar path, computed series by series.
+            Indicator::PlusDi { period } if period > 1 => {
+                let mut g = group_of::<L, 1>(group, &HLC);
+                let (hlc, out) = g.io();
+                dm::dm_lanes::<L, { dm::PLUS_DI }>(hlc, period, out);
+                g.finish::<L>()
+            }
+            Indicator::MinusDi { period } if period > 1 => {
+                let mut g = group_of::<L, 1>(group, &HLC);
+                let (hlc, out) = g.io();
+                dm::dm_lanes::<L, { dm::MINUS_DI }>(hlc, period, out);
+                g.finish::<L>()
+            }
+            Indicator::Stoch {
+                fastk,
+                slowk,
+                slowd,
+            } => {
+                let mut g = group_of::<L, 2>(group, &HLC);
+                let (hlc, out) = g.io();
+                stoch::stoch_lanes::<L>(hlc, fastk, slowk, Some(slowd), out);
+                g.finish::<L>()
+            }
+            Indicator::Stochf { fastk, fastd } => {
+                let mut g = group_of::<L, 2>(group, &HLC);
+                let (hlc, out) = g.io();
+                stoch::stoch_lanes::<L>(hlc, fastk, fastd, None, out);
+                g.finish::<L>()
+            }
+            Indicator::Cci { period } => {
+                let mut g = group_of::<L, 1>(group, &HLC);
+                let (hlc, out) = g.io();
+                cci::cci_lanes::<L>(hlc, period, out);
+                g.finish::<L>()
+            }
+            Indicator::Mfi { period } => {
+                let mut g = group_of::<L, 1>(group, &[High, Low, Close, Volume]);
+                let (hlcv, out) = g.io();
+                mfi::mfi_lanes::<L>(hlcv, period, out);
+                g.finish::<L>()
+            }
+            Indicator::Willr { period } => {
+                let mut g = group_of::<L, 1>(group, &HLC);
+                let (hlc, out) = g.io();
+                willr::willr_lanes::<L>(hlc, period, out);
+                g.finish::<L>()
             }
             _ => return None,
-        }
-        Some(g.finish::<L>())
+        };
+        Some(columns)
     }
+}
+
+/// A lane group over `fields` of the four series, with `K` output columns.
+///
+/// A function, not a closure: a closure would be compiled without the AVX2 features of
+/// `lanes_avx2` unless it happened to be inlined.
+#[inline(always)]
+fn group_of<L: Lane4, const K: usize>(
+    group: [&BarSeries; LANES],
+    fields: &[PriceField],
+) -> Group<K> {
+    let mut g = Group::<K>::new(group[0].len());
+    for &f in fields {
+        let [a, b, c, d] = group;
+        g.input::<L>([a.field(f), b.field(f), c.field(f), d.field(f)]);
+    }
+    g
 }

@@ -13,7 +13,7 @@
 //! true range itself, as TA-Lib's period-1 `TRANGE` shortcut returns.
 
 use super::bar_common::common_len;
-use super::lanes::{Inputs, Lane, Lane4, Outputs};
+use super::lanes::Lane;
 use super::support::column;
 use super::trange::true_range;
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
@@ -246,48 +246,6 @@ pub fn natr(
 ) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Natr::NAME, "period", period, 1, MAX_PERIOD)?;
     Ok(atr_batch(high, low, close, period, true))
-}
-
-/// ATR (or NATR) of four series of equal length at once, into outputs already holding
-/// `NaN`; each lane computes exactly what [`atr`] (or [`natr`]) does.
-#[inline(always)]
-pub(crate) fn atr_lanes<L: Lane4>(
-    [high, low, close]: [Inputs; 3],
-    period: usize,
-    natr: bool,
-    [mut out]: [Outputs; 1],
-) {
-    let len = high.len();
-    if len <= period {
-        return;
-    }
-    // Helpers as functions, not closures: a closure is compiled without the AVX2
-    // features of the kernel's caller unless it happens to be inlined.
-    #[inline(always)]
-    fn tr<L: Lane4>([high, low, close]: [Inputs; 3], i: usize) -> L {
-        true_range::<L>(high.at(i), low.at(i), close.at(i - 1))
-    }
-    #[inline(always)]
-    fn finish<L: Lane4>(atr: L, close: Inputs, i: usize, period: usize, natr: bool) -> L {
-        if natr {
-            normalize(atr, close.at(i), period)
-        } else {
-            atr
-        }
-    }
-    let bars = [high, low, close];
-    let mut total = L::splat(0.0);
-    for i in 1..=period {
-        total += tr::<L>(bars, i);
-    }
-    let mut atr = total / L::splat(period as f64);
-    out.set(period, finish(atr, close, period, period, natr));
-    let (alpha, beta) = wilder_weights(period);
-    let (alpha, beta) = (L::splat(alpha), L::splat(beta));
-    for i in period + 1..len {
-        atr = beta.mul_add(atr, alpha * tr::<L>(bars, i));
-        out.set(i, finish(atr, close, i, period, natr));
-    }
 }
 
 #[cfg(test)]

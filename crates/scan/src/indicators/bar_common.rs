@@ -10,6 +10,8 @@
 //! against the wheel: a DI sum of 1.1e-14 counts, 2.0e-15 does not; a 168-ulp range at
 //! 1e9 counts, a 167-ulp one does not.
 
+use super::lanes::Lane;
+
 /// TA-Lib's `TA_EPSILON`.
 pub(crate) const TA_EPSILON: f64 = 1e-14;
 
@@ -30,8 +32,16 @@ pub(crate) fn is_zero_scaled(v: f64, scale: f64) -> bool {
 /// The typical price `(high + low + close) / 3`, summed left to right as TA-Lib's CCI
 /// and MFI do. One definition, so batch and streaming code cannot drift apart.
 #[inline(always)]
-pub(crate) fn typical_price(high: f64, low: f64, close: f64) -> f64 {
-    (high + low + close) / 3.0
+pub(crate) fn typical_price<L: Lane>(high: L, low: L, close: L) -> L {
+    (high + low + close) / L::splat(3.0)
+}
+
+/// Per lane: `0` where [`is_zero_scaled`]`(v, scale)`, else `value`; the form of the
+/// scalar `if` that the lane kernels use (the same comparison, so the same lanes).
+#[inline(always)]
+pub(crate) fn zero_if_scaled_zero<L: Lane>(v: L, scale: L, value: L) -> L {
+    v.abs()
+        .le_or(L::splat(TA_EPSILON) * scale, L::splat(0.0), value)
 }
 
 /// The length every multi-column function works on: the shortest column, so unequal

@@ -14,7 +14,8 @@
 //! relative to the window's own level: within `1e-14 * |mean|`. That absorbs the
 //! rounding residue of a window of identical prices without zeroing tiny quotes.
 
-use super::bar_common::{common_len, is_zero_scaled, typical_price};
+use super::bar_common::{common_len, typical_price, zero_if_scaled_zero};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 /// The circular buffer of typical prices and the per-bar computation over it.
@@ -96,14 +97,15 @@ impl Streaming for Cci {
 
 /// CCI of one bar from its window's mean, mean deviation and typical price.
 #[inline(always)]
-fn cci_value(typical: f64, mean: f64, deviation: f64) -> f64 {
+fn cci_value<L: Lane>(typical: L, mean: L, deviation: L) -> L {
     let distance = typical - mean;
     let level = mean.abs();
-    if !is_zero_scaled(distance, level) && !is_zero_scaled(deviation, level) {
-        distance / (0.015 * deviation)
-    } else {
-        0.0
-    }
+    let value = distance / (L::splat(0.015) * deviation);
+    zero_if_scaled_zero(
+        distance,
+        level,
+        zero_if_scaled_zero(deviation, level, value),
+    )
 }
 
 /// Bars computed side by side by [`window_stats`] in the batch loop.
@@ -225,6 +227,48 @@ pub fn cci(
         }
     }
     Ok(out)
+}
+
+/// CCI of four series of equal length at once, into outputs already holding `NaN`;
+/// each lane computes exactly what [`Cci`] does: the typical prices in a ring, both
+/// sums recomputed each bar in slot order. (The batch function's sharing of sums
+/// between neighbouring windows is a reordering across bars, which the lanes do not
+/// need: their parallelism is across series.)
+#[inline(always)]
+pub(crate) fn cci_lanes<L: Lane4>(
+    [high, low, close]: [Inputs; 3],
+    period: usize,
+    [mut out]: [Outputs; 1],
+) {
+    let len = high.len();
+    if len < period {
+        return;
+    }
+    let divisor = L::splat(period as f64);
+    let mut ring = vec![L::splat(0.0); period];
+    let mut slot = 0;
+    for i in 0..len {
+        let typical = typical_price::<L>(high.at(i), low.at(i), close.at(i));
+        ring[slot] = typical;
+        slot += 1;
+        if slot == period {
+            slot = 0;
+        }
+        if i + 1 < period {
+            continue;
+        }
+        let mut mean = L::splat(0.0);
+        for &x in &ring {
+            mean += x;
+        }
+        mean /= divisor;
+        let mut deviation = L::splat(0.0);
+        for &x in &ring {
+            deviation += (x - mean).abs();
+        }
+        deviation /= divisor;
+        out.set(i, cci_value(typical, mean, deviation));
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,8 @@
 //! `DM1 / TR1` **as a ratio, not multiplied by 100**, 0 when the true range is not
 //! `> 0`. Reproduced as is. ADX needs period ≥ 2.
 
-use super::bar_common::{common_len, is_zero_band};
+use super::bar_common::{common_len, is_zero_band, TA_EPSILON};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::support::column;
 use super::trange::true_range;
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
@@ -154,12 +155,109 @@ impl DmCore {
 
 /// `100 * DM / TR`, 0 unless the smoothed true range is positive.
 #[inline(always)]
-fn di(dm: f64, tr: f64) -> f64 {
-    if tr > 0.0 {
-        100.0 * (dm / tr)
-    } else {
-        0.0
+fn di<L: Lane>(dm: L, tr: L) -> L {
+    let zero = L::splat(0.0);
+    tr.gt_or(zero, L::splat(100.0) * (dm / tr), zero)
+}
+
+/// One bar's +DM1 and -DM1 (each -0.0 when the bar does not make it) and true range,
+/// in the lane kernel, as the scalar loop's `moves` in [`dm_columns`] computes them.
+/// (The scalar loop keeps its own closures: through these shared helpers the compiler
+/// made its -DI loop twice as slow.)
+///
+/// On a random walk whether a bar makes +DM1, -DM1 or neither is a
+/// coin toss, so a branch would mispredict on about every other bar; the selects
+/// compile to compare masks. Adding -0.0 leaves every value (even -0.0) unchanged, so
+/// the sums are those of the streaming code's `if`s.
+#[inline(always)]
+fn bar_moves<L: Lane>(high: L, low: L, prev_high: L, prev_low: L, prev_close: L) -> (L, L, L) {
+    let up = high - prev_high;
+    let down = prev_low - low;
+    let (zero, none) = (L::splat(0.0), L::splat(-0.0));
+    // `up > 0 && up > down`, and `down > 0 && up < down`.
+    let plus = up.gt_or(zero, up.gt_or(down, up, none), none);
+    let minus = down.gt_or(zero, down.gt_or(up, down, none), none);
+    (plus, minus, true_range(high, low, prev_close))
+}
+
+/// The running +DM, -DM and TR sums of the batch loops, for one series (`f64`) or
+/// several at once (see `lanes`).
+#[derive(Clone, Copy)]
+struct DmSums<L> {
+    plus_dm: L,
+    minus_dm: L,
+    tr: L,
+}
+
+impl<L: Lane> DmSums<L> {
+    #[inline(always)]
+    fn new() -> Self {
+        let zero = L::splat(0.0);
+        DmSums {
+            plus_dm: zero,
+            minus_dm: zero,
+            tr: zero,
+        }
     }
+
+    /// Adds one of the first `period - 1` bars' moves.
+    #[inline(always)]
+    fn add(&mut self, (plus, minus, range): (L, L, L)) {
+        self.plus_dm += plus;
+        self.minus_dm += minus;
+        self.tr += range;
+    }
+
+    /// Wilder smoothing, left to right with a true division; only the sums `LINE`
+    /// needs (the divisions are what the loop is bound by).
+    #[inline(always)]
+    fn smooth<const LINE: u8>(&mut self, divisor: L, (plus, minus, range): (L, L, L)) {
+        if LINE != MINUS_DI {
+            self.plus_dm = self.plus_dm - self.plus_dm / divisor + plus;
+        }
+        if LINE != PLUS_DI {
+            self.minus_dm = self.minus_dm - self.minus_dm / divisor + minus;
+        }
+        self.tr = self.tr - self.tr / divisor + range;
+    }
+
+    /// The DI of `LINE` (`PLUS_DI` or `MINUS_DI`).
+    #[inline(always)]
+    fn di<const LINE: u8>(&self) -> L {
+        di(
+            if LINE == PLUS_DI {
+                self.plus_dm
+            } else {
+                self.minus_dm
+            },
+            self.tr,
+        )
+    }
+
+    /// The DX of the sums and the DI sum it divides by, computed unconditionally
+    /// (see [`if_counted`]).
+    #[inline(always)]
+    fn dx(&self) -> (L, L) {
+        let minus_di = L::splat(100.0) * (self.minus_dm / self.tr);
+        let plus_di = L::splat(100.0) * (self.plus_dm / self.tr);
+        let sum = minus_di + plus_di;
+        (L::splat(100.0) * ((minus_di - plus_di).abs() / sum), sum)
+    }
+}
+
+/// `then` where TA-Lib counts the bar's DX, else `otherwise`: it skips the DX unless
+/// `tr > 0` and the DI sum is outside its `1e-14` band. A select, not a branch: a
+/// division whose result is discarded costs less than a mispredicted branch.
+#[inline(always)]
+fn if_counted<L: Lane>(tr: L, di_sum: L, then: L, otherwise: L) -> L {
+    let (zero, band) = (L::splat(0.0), L::splat(TA_EPSILON));
+    // Inside the band is `-1e-14 < sum && sum < 1e-14`.
+    let outside_band = di_sum.gt_or(
+        L::splat(-TA_EPSILON),
+        band.gt_or(di_sum, otherwise, then),
+        then,
+    );
+    tr.gt_or(zero, outside_band, otherwise)
 }
 
 macro_rules! directional_index {
@@ -294,9 +392,9 @@ fn run_columns<S: Streaming<Input = Hlcv, Output = f64>>(
 
 /// Which line [`dm_columns`] outputs: a const parameter, so each instance computes
 /// only the sums its line needs (the divisions are what the loop is bound by).
-const PLUS_DI: u8 = 0;
-const MINUS_DI: u8 = 1;
-const ADX: u8 = 2;
+pub(crate) const PLUS_DI: u8 = 0;
+pub(crate) const MINUS_DI: u8 = 1;
+pub(crate) const ADX: u8 = 2;
 
 /// The batch form of [`DmCore`] plus the DI or ADX on top, period ≥ 2: the same
 /// arithmetic in the same order, shaped for speed.
@@ -311,7 +409,7 @@ const ADX: u8 = 2;
 #[inline(always)]
 fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> {
     let n = common_len(&[high, low, close]);
-    let lookback = if LINE == ADX { 2 * period - 1 } else { period };
+    let lookback = dm_lookback::<LINE>(period);
     let mut out = column(n, lookback);
     if n <= lookback {
         return out;
@@ -375,6 +473,82 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
         adx
     }));
     out
+}
+
+/// The first bar with a value: `2 * period - 1` for ADX, `period` for the DIs.
+#[inline(always)]
+fn dm_lookback<const LINE: u8>(period: usize) -> usize {
+    if LINE == ADX {
+        2 * period - 1
+    } else {
+        period
+    }
+}
+
+/// [`dm_columns`] over four series of equal length at once (period ≥ 2), into outputs
+/// already holding `NaN`; each lane computes exactly what the scalar loop does.
+#[inline(always)]
+pub(crate) fn dm_lanes<L: Lane4, const LINE: u8>(
+    hlc: [Inputs; 3],
+    period: usize,
+    [mut out]: [Outputs; 1],
+) {
+    let len = hlc[0].len();
+    let lookback = dm_lookback::<LINE>(period);
+    if len <= lookback {
+        return;
+    }
+    // A function, not a closure: a closure is compiled without the AVX2 features of
+    // the kernel's caller unless it happens to be inlined.
+    #[inline(always)]
+    fn moves<L: Lane4>([high, low, close]: [Inputs; 3], i: usize) -> (L, L, L) {
+        let (prev_high, prev_low) = (high.at(i - 1), low.at(i - 1));
+        bar_moves(high.at(i), low.at(i), prev_high, prev_low, close.at(i - 1))
+    }
+    let divisor = L::splat(period as f64);
+    let mut sums = DmSums::<L>::new();
+    for i in 1..period {
+        sums.add(moves(hlc, i));
+    }
+    if LINE != ADX {
+        // Exact chunks of the interleaved columns: no bounds check per bar.
+        let [high, low, close] = hlc;
+        let count = len - period;
+        let bars = high
+            .bars(period, count)
+            .chunks_exact(4)
+            .zip(low.bars(period, count).chunks_exact(4));
+        let previous = high
+            .bars(period - 1, count)
+            .chunks_exact(4)
+            .zip(low.bars(period - 1, count).chunks_exact(4));
+        let prev_closes = close.bars(period - 1, count).chunks_exact(4);
+        let bars = bars.zip(previous).zip(prev_closes);
+        for (slot, (((h, l), (ph, pl)), pc)) in
+            out.bars(period, count).chunks_exact_mut(4).zip(bars)
+        {
+            let (h, l) = (L::load(h), L::load(l));
+            let moves = bar_moves(h, l, L::load(ph), L::load(pl), L::load(pc));
+            sums.smooth::<LINE>(divisor, moves);
+            sums.di::<LINE>().store(slot);
+        }
+        return;
+    }
+    let mut adx = L::splat(0.0);
+    for i in period..lookback + 1 {
+        sums.smooth::<ADX>(divisor, moves(hlc, i));
+        let (dx, di_sum) = sums.dx();
+        adx += if_counted(sums.tr, di_sum, dx, L::splat(-0.0));
+    }
+    adx /= divisor;
+    out.set(lookback, adx);
+    let weight = L::splat((period - 1) as f64);
+    for i in lookback + 1..len {
+        sums.smooth::<ADX>(divisor, moves(hlc, i));
+        let (dx, di_sum) = sums.dx();
+        adx = if_counted(sums.tr, di_sum, (adx * weight + dx) / divisor, adx);
+        out.set(i, adx);
+    }
 }
 
 /// +DI of the bars; the first `period` outputs are `NaN` (1 for period 1).

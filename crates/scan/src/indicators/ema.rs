@@ -142,9 +142,12 @@ pub(crate) fn ema_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs;
     value /= L::splat(period as f64);
     out.set(period - 1, value);
     let k = L::splat(smoothing(period));
-    for i in period..len {
-        value = ema_step(value, x.at(i), k);
-        out.set(i, value);
+    // Exact chunks of the interleaved columns: no bounds check per bar.
+    let count = len - period;
+    let bars = x.bars(period, count).chunks_exact(4);
+    for (slot, v) in out.bars(period, count).chunks_exact_mut(4).zip(bars) {
+        value = ema_step(value, L::load(v), k);
+        value.store(slot);
     }
 }
 

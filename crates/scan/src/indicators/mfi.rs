@@ -18,7 +18,8 @@
 //!   zeroed small quotes and volumes), and the positive sum is clamped into
 //!   `[0, total]` before dividing.
 
-use super::bar_common::{common_len, is_zero_scaled, typical_price};
+use super::bar_common::{common_len, is_zero_scaled, typical_price, zero_if_scaled_zero};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 /// One bar's `(positive, negative)` money flow: `typical * volume` on the side the
@@ -236,6 +237,110 @@ pub fn mfi(
         start = end;
     }
     Ok(out)
+}
+
+/// The running sums of the lane kernel: [`add_flow`]'s state, one value per lane. The
+/// run of empty bars is a whole number below `period`, exact in `f64`, so it can be
+/// compared and reset with the same selects as the sums.
+struct FlowSums<L> {
+    positive: L,
+    negative: L,
+    null_run: L,
+}
+
+impl<L: Lane> FlowSums<L> {
+    /// [`money_flow`] per lane: the same comparisons, as selects.
+    #[inline(always)]
+    fn flow(typical: L, prev: L, volume: L) -> (L, L) {
+        let change = typical - prev;
+        let flow = zero_if_scaled_zero(change, typical.abs() + prev.abs(), typical * volume);
+        let zero = L::splat(0.0);
+        // `change < 0` (false for NaN) puts the flow on the negative side.
+        (
+            zero.gt_or(change, zero, flow),
+            zero.gt_or(change, flow, zero),
+        )
+    }
+
+    /// [`add_flow`] per lane.
+    #[inline(always)]
+    fn add(&mut self, period: L, (up, down): (L, L)) {
+        self.positive += up;
+        self.negative += down;
+        let zero = L::splat(0.0);
+        // `up == 0 && down == 0` (false for NaN) lengthens the run, anything else ends it.
+        let longer = self.null_run + L::splat(1.0);
+        self.null_run = up.ne_or(zero, zero, down.ne_or(zero, zero, longer));
+        // `null_run >= period`, written as `!(period > null_run)`: the run is never NaN.
+        self.positive = period.gt_or(self.null_run, self.positive, zero);
+        self.negative = period.gt_or(self.null_run, self.negative, zero);
+        self.null_run = period.gt_or(self.null_run, self.null_run, period);
+    }
+
+    /// [`money_flow_index`] per lane.
+    #[inline(always)]
+    fn index(&self) -> L {
+        let total = self.positive + self.negative;
+        let zero = L::splat(0.0);
+        // Clamped into `[0, total]`, the test against 0 first as in the scalar code.
+        let positive = self.positive.gt_or(total, total, self.positive);
+        let positive = zero.gt_or(self.positive, zero, positive);
+        total.le_or(zero, zero, L::splat(100.0) * (positive / total))
+    }
+}
+
+/// MFI of four series of equal length at once, into outputs already holding `NaN`;
+/// each lane computes exactly what [`mfi`] does.
+#[inline(always)]
+pub(crate) fn mfi_lanes<L: Lane4>(
+    [high, low, close, volume]: [Inputs; 4],
+    period: usize,
+    [mut out]: [Outputs; 1],
+) {
+    let len = high.len();
+    if len <= period {
+        return;
+    }
+    // A function, not a closure: a closure is compiled without the AVX2 features of
+    // the kernel's caller unless it happens to be inlined.
+    #[inline(always)]
+    fn typical_at<L: Lane4>([high, low, close]: [Inputs; 3], i: usize) -> L {
+        typical_price(high.at(i), low.at(i), close.at(i))
+    }
+    let hlc = [high, low, close];
+    let zero = L::splat(0.0);
+    let period_lanes = L::splat(period as f64);
+    let (mut positive, mut negative) = (vec![zero; period], vec![zero; period]);
+    let mut sums = FlowSums {
+        positive: zero,
+        negative: zero,
+        null_run: zero,
+    };
+    let mut prev = typical_at::<L>(hlc, 0);
+    for bar in 1..=period {
+        let tp = typical_at::<L>(hlc, bar);
+        let flow = FlowSums::flow(tp, prev, volume.at(bar));
+        prev = tp;
+        (positive[bar - 1], negative[bar - 1]) = flow;
+        sums.add(period_lanes, flow);
+    }
+    out.set(period, sums.index());
+    // Each later bar replaces the oldest flow, in the slot it reuses.
+    let mut slot = 0;
+    for bar in period + 1..len {
+        let tp = typical_at::<L>(hlc, bar);
+        sums.positive -= positive[slot];
+        sums.negative -= negative[slot];
+        let flow = FlowSums::flow(tp, prev, volume.at(bar));
+        prev = tp;
+        (positive[slot], negative[slot]) = flow;
+        sums.add(period_lanes, flow);
+        out.set(bar, sums.index());
+        slot += 1;
+        if slot == period {
+            slot = 0;
+        }
+    }
 }
 
 #[cfg(test)]

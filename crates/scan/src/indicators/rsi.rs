@@ -41,8 +41,7 @@ impl<L: Lane> RsiCore<L> {
     /// The gain of a change: `max(change, 0)`, `0` for `NaN`.
     #[inline(always)]
     fn gain_of(change: L) -> L {
-        let zero = L::splat(0.0);
-        change.gt_or(zero, change, zero)
+        change.max_gt(L::splat(0.0))
     }
 
     /// Adds one of the first `period` changes.
@@ -170,8 +169,16 @@ pub(crate) fn rsi_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs;
         core.seed(x.at::<L>(i) - x.at(i - 1));
     }
     out.set(period, core.finish_seed());
-    for i in period + 1..len {
-        out.set(i, core.smooth(x.at::<L>(i) - x.at(i - 1)));
+    // Exact chunks of the interleaved columns: no bounds check per bar.
+    let count = len - (period + 1);
+    let bars = x.bars(period + 1, count).chunks_exact(4);
+    let previous = x.bars(period, count).chunks_exact(4);
+    for (slot, (v, prev)) in out
+        .bars(period + 1, count)
+        .chunks_exact_mut(4)
+        .zip(bars.zip(previous))
+    {
+        core.smooth(L::load(v) - L::load(prev)).store(slot);
     }
 }
 

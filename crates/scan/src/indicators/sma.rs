@@ -125,10 +125,18 @@ pub(crate) fn sma_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs;
     for i in 0..lookback {
         total += x.at(i);
     }
-    for i in lookback..len {
-        total += x.at(i);
-        out.set(i, total / divisor);
-        total -= x.at(i - lookback);
+    // Exact chunks of the interleaved columns: no bounds check per bar.
+    let count = len - lookback;
+    let bars = x.bars(lookback, count).chunks_exact(4);
+    let leaving = x.bars(0, count).chunks_exact(4);
+    for (slot, (v, leaving)) in out
+        .bars(lookback, count)
+        .chunks_exact_mut(4)
+        .zip(bars.zip(leaving))
+    {
+        total += L::load(v);
+        (total / divisor).store(slot);
+        total -= L::load(leaving);
     }
 }
 

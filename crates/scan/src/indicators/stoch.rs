@@ -15,20 +15,18 @@
 //! outputs both lines from the *total* lookback only, so the leading line is `NaN`
 //! until the trailing one is defined, as here.
 
-use super::bar_common::{common_len, is_zero_scaled};
+use super::bar_common::{common_len, zero_if_scaled_zero};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::sma::Sma;
-use super::window_range::{for_each_window_range, WindowRange};
+use super::window_range::{for_each_window_range, window_ranges_lanes, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 /// Fast %K of one bar given its window's extremes.
 #[inline(always)]
-fn fast_k(close: f64, highest: f64, lowest: f64) -> f64 {
+fn fast_k<L: Lane>(close: L, highest: L, lowest: L) -> L {
     let range = highest - lowest;
-    if is_zero_scaled(range, highest.abs() + lowest.abs()) {
-        0.0
-    } else {
-        ((close - lowest) / range) * 100.0
-    }
+    let value = ((close - lowest) / range) * L::splat(100.0);
+    zero_if_scaled_zero(range, highest.abs() + lowest.abs(), value)
 }
 
 /// An SMA of fast %K followed by an SMA of that (STOCH), or by nothing (STOCHF).
@@ -264,6 +262,71 @@ pub fn stochf(
     let (fastk, fastd) = check_stochf(fastk_period, fastd_period)?;
     let (fastk, fastd) = run_batch(high, low, close, fastk, Smoothing::new(fastd, None));
     Ok(StochfSeries { fastk, fastd })
+}
+
+/// [`Sma`]'s running total over values computed per lane: the average of each window
+/// of `period` values, for the windows ending at `period - 1..` in order. The same
+/// additions and subtractions in the same order as the streaming state.
+#[inline(always)]
+fn moving_average<L: Lane>(values: &[L], period: usize) -> Vec<L> {
+    let Some(count) = (values.len() + 1).checked_sub(period) else {
+        return Vec::new();
+    };
+    let lookback = period - 1;
+    let divisor = L::splat(period as f64);
+    let mut total = L::splat(0.0);
+    for &x in &values[..lookback] {
+        total += x;
+    }
+    let mut out = Vec::with_capacity(count);
+    for (&x, &leaving) in values[lookback..].iter().zip(values) {
+        total += x;
+        out.push(total / divisor);
+        total -= leaving;
+    }
+    out
+}
+
+/// STOCH (`second: Some(slowd)`, outputs slow %K and slow %D) or STOCHF (`None`,
+/// outputs fast %K and fast %D) of four series of equal length at once, into outputs
+/// already holding `NaN`; each lane computes exactly what [`stoch`] or [`stochf`] does.
+#[inline(always)]
+pub(crate) fn stoch_lanes<L: Lane4>(
+    [high, low, close]: [Inputs; 3],
+    fastk: usize,
+    first: usize,
+    second: Option<usize>,
+    [mut line, mut signal]: [Outputs; 2],
+) {
+    let (highest, lowest) = window_ranges_lanes::<L>(high, low, fastk);
+    if highest.is_empty() {
+        return;
+    }
+    let mut k = vec![L::splat(0.0); highest.len()];
+    let closes = close.bars(fastk - 1, highest.len()).chunks_exact(4);
+    for (k, ((&hh, &ll), close)) in k.iter_mut().zip(highest.iter().zip(&lowest).zip(closes)) {
+        *k = fast_k(L::load(close), hh, ll);
+    }
+    let first_average = moving_average(&k, first);
+    // The bar of the `j`th fast %K.
+    let bar = |j: usize| j + fastk - 1;
+    match second {
+        None => {
+            for (j, &average) in first_average.iter().enumerate() {
+                let j = j + first - 1;
+                line.set(bar(j), k[j]);
+                signal.set(bar(j), average);
+            }
+        }
+        Some(second) => {
+            let second_average = moving_average(&first_average, second);
+            for (q, &average) in second_average.iter().enumerate() {
+                let q = q + second - 1;
+                line.set(bar(q + first - 1), first_average[q]);
+                signal.set(bar(q + first - 1), average);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ use super::{Hlcv, Streaming};
 pub(crate) fn true_range<L: Lane>(high: L, low: L, prev_close: L) -> L {
     let greatest = high - low;
     let to_high = (prev_close - high).abs();
-    let greatest = to_high.gt_or(greatest, to_high, greatest);
+    let greatest = to_high.max_gt(greatest);
     let to_low = (prev_close - low).abs();
-    to_low.gt_or(greatest, to_low, greatest)
+    to_low.max_gt(greatest)
 }
 
 /// Streaming true range; volume is ignored.

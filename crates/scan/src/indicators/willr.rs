@@ -8,18 +8,20 @@
 //! within `1e-14 * (|highest| + |lowest|)` (measured on the wheel: 167 ulps of range
 //! at 1e9 is flat, 168 is not).
 
-use super::bar_common::{common_len, is_zero_scaled};
-use super::window_range::{for_each_window_range, WindowRange};
+use super::bar_common::{common_len, zero_if_scaled_zero};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
+use super::window_range::{for_each_window_range, window_ranges_lanes, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 #[inline(always)]
-fn williams_r(close: f64, highest: f64, lowest: f64) -> f64 {
+fn williams_r<L: Lane>(close: L, highest: L, lowest: L) -> L {
     let range = highest - lowest;
-    if is_zero_scaled(range, highest.abs() + lowest.abs()) {
-        0.0
-    } else {
-        (((highest - close) / range) * -100.0).clamp(-100.0, 0.0)
-    }
+    let value = ((highest - close) / range) * L::splat(-100.0);
+    // `clamp(-100.0, 0.0)` as `f64::clamp` does it: the minimum first, NaN kept.
+    let (min, max) = (L::splat(-100.0), L::splat(0.0));
+    let value = min.max_gt(value);
+    let value = max.min_lt(value);
+    zero_if_scaled_zero(range, highest.abs() + lowest.abs(), value)
 }
 
 /// Streaming Williams' %R; volume is ignored. Lookback `period - 1`.
@@ -72,6 +74,24 @@ pub fn willr(
         out[i] = williams_r(close[i], hh, ll)
     });
     Ok(out)
+}
+
+/// WILLR of four series of equal length at once, into outputs already holding `NaN`;
+/// each lane computes exactly what [`willr`] does.
+#[inline(always)]
+pub(crate) fn willr_lanes<L: Lane4>(
+    [high, low, close]: [Inputs; 3],
+    period: usize,
+    [mut out]: [Outputs; 1],
+) {
+    let (highest, lowest) = window_ranges_lanes::<L>(high, low, period);
+    if highest.is_empty() {
+        return;
+    }
+    let closes = close.bars(period - 1, highest.len()).chunks_exact(4);
+    for (k, ((&hh, &ll), close)) in highest.iter().zip(&lowest).zip(closes).enumerate() {
+        out.set(k + period - 1, williams_r(L::load(close), hh, ll));
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! (amortized O(1) per bar, no allocation after construction, where TA-Lib's
 //! rescan degrades to O(period) per bar on a trend).
 
+use super::lanes::{Inputs, Lane4};
 use std::collections::VecDeque;
 
 /// Streaming window extremes.
@@ -124,6 +125,60 @@ pub(crate) fn for_each_window_range(
         }
         start = next;
     }
+}
+
+/// [`for_each_window_range`] over four series at once: the highest high and lowest low
+/// of each window of `period` bars, for the windows ending at bars `period - 1..len` in
+/// order. The same blocks and the same comparisons in the same order, so that ties
+/// (`-0.0` against `0.0`) and `NaN` resolve in each lane as in the scalar scan.
+#[inline(always)]
+pub(crate) fn window_ranges_lanes<L: Lane4>(
+    high: Inputs,
+    low: Inputs,
+    period: usize,
+) -> (Vec<L>, Vec<L>) {
+    let n = high.len();
+    if n < period {
+        return (Vec::new(), Vec::new());
+    }
+    // Bars walked through exact chunks of their interleaved columns, outputs written
+    // through iterators: with an index per bar, the bounds checks' panic paths made
+    // the compiler keep the running extremes on the stack.
+    let zero = L::splat(0.0);
+    let (mut highest, mut lowest) = (vec![zero; n + 1 - period], vec![zero; n + 1 - period]);
+    let (mut suffix_high, mut suffix_low) = (vec![zero; period], vec![zero; period]);
+    let (mut start, mut emitted) = (0, 0);
+    while start + period <= n {
+        let (hs, ls) = (high.bars(start, period), low.bars(start, period));
+        let last = 4 * (period - 1);
+        let (mut hh, mut ll) = (L::load(&hs[last..]), L::load(&ls[last..]));
+        let bars = hs.chunks_exact(4).zip(ls.chunks_exact(4));
+        let suffixes = suffix_high.iter_mut().zip(suffix_low.iter_mut());
+        for ((h, l), (sh, sl)) in bars.zip(suffixes).rev() {
+            hh = L::load(h).max_gt(hh);
+            ll = L::load(l).min_lt(ll);
+            (*sh, *sl) = (hh, ll);
+        }
+        (highest[emitted], lowest[emitted]) = (hh, ll);
+        emitted += 1;
+        let next = start + period;
+        let avail = (n - next).min(period - 1);
+        let (hs, ls) = (high.bars(next, avail), low.bars(next, avail));
+        let (mut ph, mut pl) = (L::splat(f64::NEG_INFINITY), L::splat(f64::INFINITY));
+        let bars = hs.chunks_exact(4).zip(ls.chunks_exact(4));
+        let suffixes = suffix_high[1..=avail].iter().zip(&suffix_low[1..=avail]);
+        let outs = highest[emitted..emitted + avail]
+            .iter_mut()
+            .zip(&mut lowest[emitted..emitted + avail]);
+        for (((h, l), (sh, sl)), (oh, ol)) in bars.zip(suffixes).zip(outs) {
+            ph = L::load(h).max_gt(ph);
+            pl = L::load(l).min_lt(pl);
+            (*oh, *ol) = (ph.max_gt(*sh), pl.min_lt(*sl));
+        }
+        emitted += avail;
+        start = next;
+    }
+    (highest, lowest)
 }
 
 #[cfg(test)]

@@ -59,6 +59,24 @@ impl Lane for F64x4 {
         })
     }
     #[inline(always)]
+    fn max_gt(self, other: Self) -> Self {
+        // `maxpd a, b` is `a > b ? a : b` per lane, the second operand on NaN and ties.
+        F64x4(unsafe { _mm256_max_pd(self.0, other.0) })
+    }
+    #[inline(always)]
+    fn min_lt(self, other: Self) -> Self {
+        // `minpd a, b` is `a < b ? a : b` per lane, the second operand on NaN and ties.
+        F64x4(unsafe { _mm256_min_pd(self.0, other.0) })
+    }
+    #[inline(always)]
+    fn le_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        // Ordered compare: false when either side is NaN, as `<=` is.
+        F64x4(unsafe {
+            let mask = _mm256_cmp_pd::<_CMP_LE_OQ>(self.0, other.0);
+            _mm256_blendv_pd(otherwise.0, then.0, mask)
+        })
+    }
+    #[inline(always)]
     fn ne_or(self, other: Self, then: Self, otherwise: Self) -> Self {
         // Unordered compare: true when either side is NaN, as `!=` is.
         F64x4(unsafe {

@@ -33,6 +33,15 @@ pub(crate) trait Lane:
     fn abs(self) -> Self;
     /// Per lane: `if self > other { then } else { otherwise }` (false for `NaN`).
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self;
+    /// Per lane: `if self > other { self } else { other }` (`other` for `NaN`): the
+    /// running maximum as the scalar `if` computes it, one instruction (`maxpd` has
+    /// exactly these semantics, ties and `NaN` included).
+    fn max_gt(self, other: Self) -> Self;
+    /// Per lane: `if self < other { self } else { other }` (`other` for `NaN`), as
+    /// `minpd`.
+    fn min_lt(self, other: Self) -> Self;
+    /// Per lane: `if self <= other { then } else { otherwise }` (false for `NaN`).
+    fn le_or(self, other: Self, then: Self, otherwise: Self) -> Self;
     /// Per lane: `if self != other { then } else { otherwise }` (true for `NaN`).
     fn ne_or(self, other: Self, then: Self, otherwise: Self) -> Self;
 }
@@ -53,6 +62,30 @@ impl Lane for f64 {
     #[inline(always)]
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
         if self > other {
+            then
+        } else {
+            otherwise
+        }
+    }
+    #[inline(always)]
+    fn max_gt(self, other: Self) -> Self {
+        if self > other {
+            self
+        } else {
+            other
+        }
+    }
+    #[inline(always)]
+    fn min_lt(self, other: Self) -> Self {
+        if self < other {
+            self
+        } else {
+            other
+        }
+    }
+    #[inline(always)]
+    fn le_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        if self <= other {
             then
         } else {
             otherwise
@@ -122,6 +155,20 @@ impl<const N: usize> Lane for V<N> {
         }))
     }
     #[inline(always)]
+    fn max_gt(self, other: Self) -> Self {
+        self.zip(other, f64::max_gt)
+    }
+    #[inline(always)]
+    fn min_lt(self, other: Self) -> Self {
+        self.zip(other, f64::min_lt)
+    }
+    #[inline(always)]
+    fn le_or(self, other: Self, then: Self, otherwise: Self) -> Self {
+        V(std::array::from_fn(|l| {
+            self.0[l].le_or(other.0[l], then.0[l], otherwise.0[l])
+        }))
+    }
+    #[inline(always)]
     fn ne_or(self, other: Self, then: Self, otherwise: Self) -> Self {
         V(std::array::from_fn(|l| {
             self.0[l].ne_or(other.0[l], then.0[l], otherwise.0[l])
@@ -170,6 +217,13 @@ impl Inputs<'_> {
     pub(crate) fn at<L: Lane4>(&self, i: usize) -> L {
         L::load(&self.0[4 * i..4 * i + 4])
     }
+
+    /// Bars `start..start + count`, interleaved, for loops that walk them in exact
+    /// chunks of four: one bounds check for the run instead of one per bar.
+    #[inline(always)]
+    pub(crate) fn bars(&self, start: usize, count: usize) -> &[f64] {
+        &self.0[4 * start..4 * (start + count)]
+    }
 }
 
 /// One output column of four series, interleaved as [`Inputs`].
@@ -179,6 +233,12 @@ impl Outputs<'_> {
     #[inline(always)]
     pub(crate) fn set<L: Lane4>(&mut self, i: usize, v: L) {
         v.store(&mut self.0[4 * i..4 * i + 4]);
+    }
+
+    /// Bars `start..start + count`, interleaved, as [`Inputs::bars`].
+    #[inline(always)]
+    pub(crate) fn bars(&mut self, start: usize, count: usize) -> &mut [f64] {
+        &mut self.0[4 * start..4 * (start + count)]
     }
 }
 
@@ -232,30 +292,25 @@ impl<const K: usize> Group<K> {
     /// Adds an input column, one slice of `len` values per series.
     #[inline(always)]
     pub(crate) fn input<L: Lane4>(&mut self, columns: [&[f64]; 4]) {
-        let mut buf = take_buffer(4 * self.len);
-        let blocks = self.len / 4;
-        for b in 0..blocks {
-            // Spelled out: `array::map` is not always inlined, and out of line it would
-            // run without AVX2.
-            let [c0, c1, c2, c3] = columns;
-            let at = 4 * b;
-            let rows = [
-                L::load(&c0[at..]),
-                L::load(&c1[at..]),
-                L::load(&c2[at..]),
-                L::load(&c3[at..]),
-            ];
+        let len = self.len;
+        let mut buf = take_buffer(4 * len);
+        let [c0, c1, c2, c3] = columns.map(|c| &c[..len]);
+        // Whole blocks of four bars through exact chunks: no bounds checks inside.
+        let blocks = buf
+            .chunks_exact_mut(16)
+            .zip(c0.chunks_exact(4))
+            .zip(c1.chunks_exact(4).zip(c2.chunks_exact(4)))
+            .zip(c3.chunks_exact(4));
+        for (((out, r0), (r1, r2)), r3) in blocks {
+            let rows = [L::load(r0), L::load(r1), L::load(r2), L::load(r3)];
             let [v0, v1, v2, v3] = L::transpose(rows);
-            let out = &mut buf[16 * b..16 * b + 16];
-            v0.store(&mut out[0..]);
-            v1.store(&mut out[4..]);
-            v2.store(&mut out[8..]);
-            v3.store(&mut out[12..]);
+            v0.store(&mut out[0..4]);
+            v1.store(&mut out[4..8]);
+            v2.store(&mut out[8..12]);
+            v3.store(&mut out[12..16]);
         }
-        for i in 4 * blocks..self.len {
-            for (l, c) in columns.iter().enumerate() {
-                buf[4 * i + l] = c[i];
-            }
+        for i in len / 4 * 4..len {
+            buf[4 * i..4 * i + 4].copy_from_slice(&[c0[i], c1[i], c2[i], c3[i]]);
         }
         self.inputs.push(buf);
     }
@@ -270,40 +325,39 @@ impl<const K: usize> Group<K> {
     }
 
     /// Each series' `K` output columns, back in column order; each column is allocated
-    /// at its exact length and written once.
+    /// at its exact length.
     #[inline(always)]
     pub(crate) fn finish<L: Lane4>(self) -> [Vec<Vec<f64>>; 4] {
         let len = self.len;
         let mut series: [Vec<Vec<f64>>; 4] = std::array::from_fn(|_| Vec::with_capacity(K));
         for buf in &self.outputs {
-            let mut columns: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(len));
-            let blocks = len / 4;
-            for b in 0..blocks {
-                let block = &buf[16 * b..16 * b + 16];
+            let [mut c0, mut c1, mut c2, mut c3] = [(); 4].map(|_| vec![0.0; len]);
+            // Exact chunks, not `extend_from_slice` per block: four values at a time
+            // through `Vec`'s capacity check (and often a `memcpy` call) cost more than
+            // the transpose itself.
+            let blocks = buf
+                .chunks_exact(16)
+                .zip(c0.chunks_exact_mut(4))
+                .zip(c1.chunks_exact_mut(4).zip(c2.chunks_exact_mut(4)))
+                .zip(c3.chunks_exact_mut(4));
+            for (((block, r0), (r1, r2)), r3) in blocks {
                 let rows = [
-                    L::load(&block[0..]),
-                    L::load(&block[4..]),
-                    L::load(&block[8..]),
-                    L::load(&block[12..]),
+                    L::load(&block[0..4]),
+                    L::load(&block[4..8]),
+                    L::load(&block[8..12]),
+                    L::load(&block[12..16]),
                 ];
-                let [c0, c1, c2, c3] = &mut columns;
-                let mut values = [0.0; 4];
                 let [v0, v1, v2, v3] = L::transpose(rows);
-                v0.store(&mut values);
-                c0.extend_from_slice(&values);
-                v1.store(&mut values);
-                c1.extend_from_slice(&values);
-                v2.store(&mut values);
-                c2.extend_from_slice(&values);
-                v3.store(&mut values);
-                c3.extend_from_slice(&values);
+                v0.store(r0);
+                v1.store(r1);
+                v2.store(r2);
+                v3.store(r3);
             }
-            for i in 4 * blocks..len {
-                for (l, c) in columns.iter_mut().enumerate() {
-                    c.push(buf[4 * i + l]);
-                }
+            for i in len / 4 * 4..len {
+                let bar = &buf[4 * i..4 * i + 4];
+                (c0[i], c1[i], c2[i], c3[i]) = (bar[0], bar[1], bar[2], bar[3]);
             }
-            for (s, c) in series.iter_mut().zip(columns) {
+            for (s, c) in series.iter_mut().zip([c0, c1, c2, c3]) {
                 s.push(c);
             }
         }
