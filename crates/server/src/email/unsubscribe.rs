@@ -33,7 +33,7 @@ fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 /// The unsubscribe signing key, separate from the one signing sessions.
-pub(crate) fn derive_key(secret: &[u8]) -> Vec<u8> {
+pub fn derive_key(secret: &[u8]) -> Vec<u8> {
     hmac(secret, b"stockscanner email unsubscribe v1").to_vec()
 }
 
