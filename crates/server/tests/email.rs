@@ -99,7 +99,12 @@ async fn open(config: &Config) -> DatabaseConnection {
 fn delivery(config: &Config, worker: &str) -> Delivery {
     let outbox = Outbox::new(config, EmailCounters::default());
     let transport = Transport::from_config(config.smtp.as_ref()).unwrap();
-    let mut delivery = Delivery::new(outbox, transport, config.email_limits.clone(), worker.into());
+    let mut delivery = Delivery::new(
+        outbox,
+        transport,
+        config.email_limits.clone(),
+        worker.into(),
+    );
     // Retries are due at once, so the tests never wait for a backoff.
     delivery.backoff.base = Duration::ZERO;
     delivery.max_attempts = 1000;
@@ -135,7 +140,12 @@ async fn status_counts(db: &DatabaseConnection) -> HashMap<String, i64> {
         .await
         .unwrap();
     rows.iter()
-        .map(|r| (r.try_get("", "status").unwrap(), r.try_get("", "n").unwrap()))
+        .map(|r| {
+            (
+                r.try_get("", "status").unwrap(),
+                r.try_get("", "n").unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -164,17 +174,25 @@ async fn delivered_mime_has_both_parts_headers_and_links(url: &str, dir: &Path) 
         .unwrap();
     txn.rollback().await.unwrap();
 
-    let report = delivery(&config, "w1").run_until_idle(&db, 10).await.unwrap();
+    let report = delivery(&config, "w1")
+        .run_until_idle(&db, 10)
+        .await
+        .unwrap();
     assert_eq!(report.sent, 1);
     let messages = sink.messages();
     assert_eq!(messages.len(), 1);
     let m = &messages[0];
-    assert!(header(m, "From").unwrap().contains("alerts@scanner.example"));
+    assert!(header(m, "From")
+        .unwrap()
+        .contains("alerts@scanner.example"));
     assert!(header(m, "From").unwrap().contains("Scanner Team"));
     assert_eq!(header(m, "To"), Some("ada@example.com"));
     assert!(header(m, "Subject").unwrap().contains("Reset your"));
     assert!(header(m, "Message-ID").is_some());
-    assert!(header(m, "List-Unsubscribe").is_none(), "transactional mail");
+    assert!(
+        header(m, "List-Unsubscribe").is_none(),
+        "transactional mail"
+    );
     assert!(m.contains("multipart/alternative"));
     assert!(m.contains("text/plain"));
     assert!(m.contains("text/html"));
@@ -211,7 +229,13 @@ async fn nothing_is_lost_while_the_server_is_down(url: &str, dir: &Path) {
     let db = open(&config).await;
     let outbox = Outbox::new(&config, EmailCounters::default());
     for i in 0..5 {
-        enqueue_reset(&db, &outbox, &format!("user{i}@example.com"), &format!("t{i}")).await;
+        enqueue_reset(
+            &db,
+            &outbox,
+            &format!("user{i}@example.com"),
+            &format!("t{i}"),
+        )
+        .await;
     }
     let worker = delivery(&config, "w1");
     let report = worker.run_once(&db).await.unwrap();
@@ -304,7 +328,12 @@ async fn limits_defer_and_bad_input_is_refused(url: &str, dir: &Path) {
     let db = open(&config).await;
     let outbox = Outbox::new(&config, EmailCounters::default());
     // Bad addresses are refused when enqueued, with nothing written.
-    for bad in ["", "not-an-address", "a@b.com\r\nBcc: x@y.com", "A <a@b.com>"] {
+    for bad in [
+        "",
+        "not-an-address",
+        "a@b.com\r\nBcc: x@y.com",
+        "A <a@b.com>",
+    ] {
         assert!(
             outbox
                 .enqueue(&db, bad, &reset("t"), Enqueue::default())
@@ -318,7 +347,10 @@ async fn limits_defer_and_bad_input_is_refused(url: &str, dir: &Path) {
     for i in 0..3 {
         enqueue_reset(&db, &outbox, "ada@example.com", &format!("t{i}")).await;
     }
-    let report = delivery(&config, "w").run_until_idle(&db, 10).await.unwrap();
+    let report = delivery(&config, "w")
+        .run_until_idle(&db, 10)
+        .await
+        .unwrap();
     assert_eq!((report.sent, report.deferred), (2, 1), "{report:?}");
     assert_eq!(sink.messages().len(), 2);
     assert_eq!(status_counts(&db).await.get("pending"), Some(&1));
@@ -332,7 +364,10 @@ async fn limits_defer_and_bad_input_is_refused(url: &str, dir: &Path) {
         .enqueue(&db, "eve@example.com", &injected, Enqueue::default())
         .await
         .unwrap();
-    delivery(&config, "w").run_until_idle(&db, 10).await.unwrap();
+    delivery(&config, "w")
+        .run_until_idle(&db, 10)
+        .await
+        .unwrap();
     let messages = sink.messages();
     let last = messages
         .iter()
@@ -382,27 +417,39 @@ async fn broadcasts_are_batched_resumable_and_honour_unsubscribes(url: &str, dir
             "INSERT INTO users (email, display_name, role, status, failed_login_count,
                  created_at, updated_at)
              VALUES ($1, $2, 'user', 'active', 0, $3, $3)",
-            vec![format!("user{i}@example.com").into(), format!("User {i}").into(), now.into()],
+            vec![
+                format!("user{i}@example.com").into(),
+                format!("User {i}").into(),
+                now.into(),
+            ],
         ))
         .await
         .unwrap();
     }
     let opted_out = server::email::EmailAddress::parse("user4@example.com").unwrap();
     unsubscribe::unsubscribe(&db, &opted_out).await.unwrap();
-    let campaign = bulk::start_broadcast(&db, "News", "Hello all", None).await.unwrap();
-    let first = bulk::run_batch(&db, &outbox, &config.email_limits, campaign).await.unwrap();
+    let campaign = bulk::start_broadcast(&db, "News", "Hello all", None)
+        .await
+        .unwrap();
+    let first = bulk::run_batch(&db, &outbox, &config.email_limits, campaign)
+        .await
+        .unwrap();
     assert_eq!((first.written, first.done), (3, false));
     // A restart, or the same batch run twice, continues without duplicates.
     let mut written = first.written;
     loop {
-        let next = bulk::run_batch(&db, &outbox, &config.email_limits, campaign).await.unwrap();
+        let next = bulk::run_batch(&db, &outbox, &config.email_limits, campaign)
+            .await
+            .unwrap();
         written += next.written;
         if next.done {
             break;
         }
     }
     assert_eq!(written, 6, "7 users, one unsubscribed");
-    let again = bulk::run_batch(&db, &outbox, &config.email_limits, campaign).await.unwrap();
+    let again = bulk::run_batch(&db, &outbox, &config.email_limits, campaign)
+        .await
+        .unwrap();
     assert_eq!(again.written, 0);
     let rows = outbox::recent(&db, 100).await.unwrap();
     assert_eq!(rows.len(), 6);

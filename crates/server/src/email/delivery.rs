@@ -22,7 +22,7 @@ use super::{EmailAddress, EmailError};
 use crate::config::EmailLimits;
 use crate::jobs::Backoff;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Value};
+use sea_orm::{DatabaseConnection, DbBackend, Value};
 use std::time::Duration;
 
 /// How a delivery worker behaves.
@@ -74,7 +74,12 @@ fn after(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
 }
 
 impl Delivery {
-    pub fn new(outbox: Outbox, transport: Transport, limits: EmailLimits, worker: String) -> Delivery {
+    pub fn new(
+        outbox: Outbox,
+        transport: Transport,
+        limits: EmailLimits,
+        worker: String,
+    ) -> Delivery {
         Delivery {
             outbox,
             transport,
@@ -205,8 +210,13 @@ impl Delivery {
         if kind.is_bulk() {
             if let Ok(address) = EmailAddress::parse(&row.to_address) {
                 if unsubscribe::is_unsubscribed(db, &address).await? {
-                    self.finish(db, &row, "status = 'cancelled', last_error = 'the recipient unsubscribed'", vec![])
-                        .await?;
+                    self.finish(
+                        db,
+                        &row,
+                        "status = 'cancelled', last_error = 'the recipient unsubscribed'",
+                        vec![],
+                    )
+                    .await?;
                     report.cancelled += 1;
                     return Ok(());
                 }
@@ -253,8 +263,13 @@ impl Delivery {
                 let message = error.to_string();
                 if permanent || row.attempts >= self.max_attempts {
                     tracing::warn!(id = row.id, attempts = row.attempts, error = %message, "email failed for good");
-                    self.finish(db, &row, "status = 'failed', last_error = $4", vec![message.into()])
-                        .await?;
+                    self.finish(
+                        db,
+                        &row,
+                        "status = 'failed', last_error = $4",
+                        vec![message.into()],
+                    )
+                    .await?;
                     counters.count(&template, "failed");
                     report.failed += 1;
                 } else {

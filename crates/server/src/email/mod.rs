@@ -94,15 +94,16 @@ pub fn register(jobs: Jobs, mailer: Arc<Mailer>) -> Jobs {
                 .get("campaign")
                 .and_then(serde_json::Value::as_i64)
                 .ok_or_else(|| JobError::permanent("payload has no campaign id"))?;
-            let outcome = bulk::run_batch(
-                &ctx.db,
-                &mailer.outbox,
-                &mailer.delivery.limits,
+            let outcome =
+                bulk::run_batch(&ctx.db, &mailer.outbox, &mailer.delivery.limits, campaign)
+                    .await
+                    .map_err(JobError::retry)?;
+            tracing::info!(
                 campaign,
-            )
-            .await
-            .map_err(JobError::retry)?;
-            tracing::info!(campaign, written = outcome.written, done = outcome.done, "broadcast batch");
+                written = outcome.written,
+                done = outcome.done,
+                "broadcast batch"
+            );
             Ok(())
         }
     })

@@ -61,7 +61,8 @@ pub struct OutboxRow {
     pub message_id: Option<String>,
 }
 
-pub(crate) const ROW_COLUMNS: &str = "id, user_id, category, kind, to_address, subject, body_text, \
+pub(crate) const ROW_COLUMNS: &str =
+    "id, user_id, category, kind, to_address, subject, body_text, \
      body_html, template, status, attempts, last_error, send_after, sent_at, created_at, \
      unsubscribe_url, campaign_id, message_id";
 
@@ -174,7 +175,12 @@ impl Outbox {
              RETURNING id",
             vec![
                 options.user_id.into(),
-                (if kind.is_bulk() { "bulk" } else { "transactional" }).into(),
+                (if kind.is_bulk() {
+                    "bulk"
+                } else {
+                    "transactional"
+                })
+                .into(),
                 kind.name().into(),
                 to.as_str().into(),
                 rendered.subject.into(),
@@ -229,10 +235,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<OutboxRow
 }
 
 /// Rows by status, for tests and operators.
-pub async fn count_by_status<C: ConnectionTrait>(
-    db: &C,
-    status: &str,
-) -> Result<i64, EmailError> {
+pub async fn count_by_status<C: ConnectionTrait>(db: &C, status: &str) -> Result<i64, EmailError> {
     let rows = query(
         db,
         "SELECT COUNT(*) AS n FROM email_outbox WHERE status = $1",

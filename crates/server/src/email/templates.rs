@@ -334,7 +334,10 @@ impl EmailVerification {
 
 impl PasswordReset {
     pub fn url(&self, l: &Layout) -> String {
-        l.link(&format!("/reset-password?token={}", query_value(&self.token)))
+        l.link(&format!(
+            "/reset-password?token={}",
+            query_value(&self.token)
+        ))
     }
 }
 
@@ -881,24 +884,78 @@ impl Email {
 
     fn render_parts(&self, l: &Layout) -> Result<(String, String), askama::Error> {
         Ok(match self {
-            Email::EmailVerification(e) => (EmailVerificationHtml { e, l }.render()?, EmailVerificationText { e, l }.render()?),
-            Email::Welcome(e) => (WelcomeHtml { e, l }.render()?, WelcomeText { e, l }.render()?),
-            Email::PasswordReset(e) => (PasswordResetHtml { e, l }.render()?, PasswordResetText { e, l }.render()?),
-            Email::PasswordChanged(e) => (PasswordChangedHtml { e, l }.render()?, PasswordChangedText { e, l }.render()?),
-            Email::NewSignIn(e) => (NewSignInHtml { e, l }.render()?, NewSignInText { e, l }.render()?),
-            Email::TwoFactorEnabled(e) => (TwoFactorEnabledHtml { e, l }.render()?, TwoFactorEnabledText { e, l }.render()?),
-            Email::TwoFactorDisabled(e) => (TwoFactorDisabledHtml { e, l }.render()?, TwoFactorDisabledText { e, l }.render()?),
-            Email::RecoveryCodeUsed(e) => (RecoveryCodeUsedHtml { e, l }.render()?, RecoveryCodeUsedText { e, l }.render()?),
-            Email::SessionRevoked(e) => (SessionRevokedHtml { e, l }.render()?, SessionRevokedText { e, l }.render()?),
-            Email::AccountLocked(e) => (AccountLockedHtml { e, l }.render()?, AccountLockedText { e, l }.render()?),
-            Email::PaymentReceipt(e) => (PaymentReceiptHtml { e, l }.render()?, PaymentReceiptText { e, l }.render()?),
-            Email::PaymentFailed(e) => (PaymentFailedHtml { e, l }.render()?, PaymentFailedText { e, l }.render()?),
-            Email::TrialEnding(e) => (TrialEndingHtml { e, l }.render()?, TrialEndingText { e, l }.render()?),
-            Email::SubscriptionChanged(e) => (SubscriptionChangedHtml { e, l }.render()?, SubscriptionChangedText { e, l }.render()?),
-            Email::SubscriptionCancelled(e) => (SubscriptionCancelledHtml { e, l }.render()?, SubscriptionCancelledText { e, l }.render()?),
-            Email::ScanAlert(e) => (ScanAlertHtml { e, l }.render()?, ScanAlertText { e, l }.render()?),
-            Email::Broadcast(e) => (BroadcastHtml { e, l }.render()?, BroadcastText { e, l }.render()?),
-            Email::MonthlyReport(e) => (MonthlyReportHtml { e, l }.render()?, MonthlyReportText { e, l }.render()?),
+            Email::EmailVerification(e) => (
+                EmailVerificationHtml { e, l }.render()?,
+                EmailVerificationText { e, l }.render()?,
+            ),
+            Email::Welcome(e) => (
+                WelcomeHtml { e, l }.render()?,
+                WelcomeText { e, l }.render()?,
+            ),
+            Email::PasswordReset(e) => (
+                PasswordResetHtml { e, l }.render()?,
+                PasswordResetText { e, l }.render()?,
+            ),
+            Email::PasswordChanged(e) => (
+                PasswordChangedHtml { e, l }.render()?,
+                PasswordChangedText { e, l }.render()?,
+            ),
+            Email::NewSignIn(e) => (
+                NewSignInHtml { e, l }.render()?,
+                NewSignInText { e, l }.render()?,
+            ),
+            Email::TwoFactorEnabled(e) => (
+                TwoFactorEnabledHtml { e, l }.render()?,
+                TwoFactorEnabledText { e, l }.render()?,
+            ),
+            Email::TwoFactorDisabled(e) => (
+                TwoFactorDisabledHtml { e, l }.render()?,
+                TwoFactorDisabledText { e, l }.render()?,
+            ),
+            Email::RecoveryCodeUsed(e) => (
+                RecoveryCodeUsedHtml { e, l }.render()?,
+                RecoveryCodeUsedText { e, l }.render()?,
+            ),
+            Email::SessionRevoked(e) => (
+                SessionRevokedHtml { e, l }.render()?,
+                SessionRevokedText { e, l }.render()?,
+            ),
+            Email::AccountLocked(e) => (
+                AccountLockedHtml { e, l }.render()?,
+                AccountLockedText { e, l }.render()?,
+            ),
+            Email::PaymentReceipt(e) => (
+                PaymentReceiptHtml { e, l }.render()?,
+                PaymentReceiptText { e, l }.render()?,
+            ),
+            Email::PaymentFailed(e) => (
+                PaymentFailedHtml { e, l }.render()?,
+                PaymentFailedText { e, l }.render()?,
+            ),
+            Email::TrialEnding(e) => (
+                TrialEndingHtml { e, l }.render()?,
+                TrialEndingText { e, l }.render()?,
+            ),
+            Email::SubscriptionChanged(e) => (
+                SubscriptionChangedHtml { e, l }.render()?,
+                SubscriptionChangedText { e, l }.render()?,
+            ),
+            Email::SubscriptionCancelled(e) => (
+                SubscriptionCancelledHtml { e, l }.render()?,
+                SubscriptionCancelledText { e, l }.render()?,
+            ),
+            Email::ScanAlert(e) => (
+                ScanAlertHtml { e, l }.render()?,
+                ScanAlertText { e, l }.render()?,
+            ),
+            Email::Broadcast(e) => (
+                BroadcastHtml { e, l }.render()?,
+                BroadcastText { e, l }.render()?,
+            ),
+            Email::MonthlyReport(e) => (
+                MonthlyReportHtml { e, l }.render()?,
+                MonthlyReportText { e, l }.render()?,
+            ),
         })
     }
 }
@@ -959,7 +1016,10 @@ mod tests {
             .unwrap()
             .render("S", "http://x", None)
             .unwrap();
-        assert!(r.html.contains("Oversold &#60;uptrend&#62;") || r.html.contains("Oversold &lt;uptrend&gt;"));
+        assert!(
+            r.html.contains("Oversold &#60;uptrend&#62;")
+                || r.html.contains("Oversold &lt;uptrend&gt;")
+        );
         assert!(!r.html.contains("<uptrend>"));
         assert!(r.text.contains("Oversold <uptrend>"));
     }

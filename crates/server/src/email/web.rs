@@ -36,7 +36,11 @@ fn not_found() -> Response {
 
 fn server_error(error: impl std::fmt::Display) -> Response {
     tracing::error!(%error, "email page failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong; see the server log.").into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong; see the server log.",
+    )
+        .into_response()
 }
 
 fn page(template: impl Template) -> Response {
@@ -101,13 +105,19 @@ async fn message(State(app): State<AppState>, Path(id): Path<String>) -> Respons
         ("From".to_string(), from),
         ("To".to_string(), row.to_address.clone()),
         ("Subject".to_string(), row.subject.clone()),
-        ("X-Template".to_string(), row.template.clone().unwrap_or_default()),
+        (
+            "X-Template".to_string(),
+            row.template.clone().unwrap_or_default(),
+        ),
         ("Category".to_string(), row.category.clone()),
     ];
     if row.category == "bulk" {
         if let Some(url) = &row.unsubscribe_url {
             headers.push(("List-Unsubscribe".into(), format!("<{url}>")));
-            headers.push(("List-Unsubscribe-Post".into(), "List-Unsubscribe=One-Click".into()));
+            headers.push((
+                "List-Unsubscribe-Post".into(),
+                "List-Unsubscribe=One-Click".into(),
+            ));
         }
     }
     let status = format!(
@@ -137,9 +147,10 @@ async fn sample(State(app): State<AppState>, Path(name): Path<String>) -> Respon
     let Some(email) = Email::sample(&name) else {
         return not_found();
     };
-    let unsubscribe_url = email.kind().is_bulk().then(|| {
-        format!("{}/email/unsubscribe?token=sample", app.config.app_url)
-    });
+    let unsubscribe_url = email
+        .kind()
+        .is_bulk()
+        .then(|| format!("{}/email/unsubscribe?token=sample", app.config.app_url));
     let rendered: Rendered =
         match email.render(&app.config.from_name, &app.config.app_url, unsubscribe_url) {
             Ok(r) => r,

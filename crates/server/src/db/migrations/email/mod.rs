@@ -50,7 +50,13 @@ impl MigrationTrait for Migration {
             .col(text("subject"))
             .col(text("body"))
             .col(text_default("status", "running"))
-            .col(ColumnDef::new("last_user_id").big_integer().not_null().default(0).take())
+            .col(
+                ColumnDef::new("last_user_id")
+                    .big_integer()
+                    .not_null()
+                    .default(0)
+                    .take(),
+            )
             .col(int("enqueued", 0))
             .fk("created_by", "users", true, ForeignKeyAction::SetNull)
             .col(ts_null("finished_at"))
