@@ -6,6 +6,7 @@ mod backtest;
 mod bench;
 mod bench_scan;
 mod data;
+mod email;
 mod heap;
 mod import;
 mod indicator;
@@ -50,6 +51,9 @@ enum Command {
     /// Inspect the service's configuration.
     #[command(subcommand)]
     Config(service::ConfigCommand),
+    /// Email templates: preview one with sample data.
+    #[command(subcommand)]
+    Email(email::EmailCommand),
 }
 
 /// A failure to report to the user; `usage` ones exit with status 2.
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::import(args),
         Command::Migrate => import::migrate(),
         Command::Admin(command) => admin::run(command),
+        Command::Email(command) => email::run(command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

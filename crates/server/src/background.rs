@@ -1,6 +1,7 @@
 //! The app's own background work: which job kinds this instance runs and which recur.
 
 use crate::jobs::{queue, JobContext, JobError, Jobs, Schedule};
+use crate::state::AppState;
 use std::time::Duration;
 
 /// Finished jobs are kept this long, for the operator to look back on.
@@ -20,7 +21,15 @@ pub fn jobs() -> Jobs {
     })
 }
 
+/// Every job kind a running app can run: [`jobs`] plus those that need the app's
+/// services (email delivery and bulk campaigns).
+pub fn app_jobs(app: &AppState) -> Jobs {
+    crate::email::register(jobs(), app.email.clone())
+}
+
 /// The recurring jobs; each occurrence runs once across all instances.
 pub fn schedules() -> Vec<Schedule> {
-    vec![Schedule::every(PRUNE_JOBS, Duration::from_secs(3600))]
+    let mut schedules = vec![Schedule::every(PRUNE_JOBS, Duration::from_secs(3600))];
+    schedules.extend(crate::email::schedules());
+    schedules
 }

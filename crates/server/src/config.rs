@@ -102,6 +102,47 @@ pub struct SmtpConfig {
     pub port: u16,
     pub user: Option<String>,
     pub password: Option<Secret>,
+    /// `SMTP_TLS`: how the connection is protected.
+    pub tls: SmtpTls,
+}
+
+/// How the SMTP connection is protected (`SMTP_TLS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which is required (the usual port 587).
+    StartTls,
+    /// TLS from the first byte ("implicit TLS", the usual port 465).
+    Tls,
+    /// No encryption at all: only for a relay on localhost or a test server.
+    None,
+}
+
+impl SmtpTls {
+    pub fn name(self) -> &'static str {
+        match self {
+            SmtpTls::StartTls => "starttls",
+            SmtpTls::Tls => "tls",
+            SmtpTls::None => "none",
+        }
+    }
+}
+
+/// Email sending limits (`EMAIL_RATE_*`), in the same `N/period[:burst]` form as the API
+/// quotas. Mail over a limit is delayed, never dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailLimits {
+    /// All mail from all instances together.
+    pub global: Quota,
+    /// Per recipient, security mail (password reset, new sign-in, 2FA, lockout...).
+    pub security: Quota,
+    /// Per recipient, account and billing mail (welcome, receipts, plan changes...).
+    pub account: Quota,
+    /// Per recipient, scan alerts.
+    pub alerts: Quota,
+    /// Per recipient, broadcasts and reports.
+    pub marketing: Quota,
+    /// Rows a bulk campaign writes to the outbox per batch.
+    pub bulk_batch: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +232,7 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     pub from_email: String,
     pub from_name: String,
+    pub email_limits: EmailLimits,
     pub stripe: Option<StripeConfig>,
     pub sentry: Option<SentryConfig>,
     /// Origins allowed to call the API from a browser (CORS); empty allows none.
@@ -375,13 +417,61 @@ impl Config {
         let (jwt_secret, jwt_secret_origin) = jwt_secret(vars, environment, &data_dir)?;
         let smtp = match vars.get("SMTP_HOST") {
             None => None,
-            Some(host) => Some(SmtpConfig {
-                host: host.to_string(),
-                port: vars.parse("SMTP_PORT", "a port number")?.unwrap_or(587),
-                user: vars.get("SMTP_USER").map(String::from),
-                password: vars.get("SMTP_PASSWORD").map(|p| Secret(p.to_string())),
-            }),
+            Some(host) => {
+                let port = vars.parse("SMTP_PORT", "a port number")?.unwrap_or(587);
+                let tls = match vars.get("SMTP_TLS") {
+                    None if port == 465 => SmtpTls::Tls,
+                    None => SmtpTls::StartTls,
+                    Some(v) => match v.to_ascii_lowercase().as_str() {
+                        "starttls" => SmtpTls::StartTls,
+                        "tls" | "ssl" | "implicit" => SmtpTls::Tls,
+                        "none" | "off" | "plain" => SmtpTls::None,
+                        _ => {
+                            return Err(error(
+                                "SMTP_TLS",
+                                format!("`{v}` is not one of starttls, tls, none"),
+                            ))
+                        }
+                    },
+                };
+                if tls == SmtpTls::None && environment == Environment::Production {
+                    let local = matches!(host, "localhost" | "127.0.0.1" | "::1");
+                    if !local {
+                        return Err(error(
+                            "SMTP_TLS",
+                            "`none` sends passwords and mail in clear text; in production it is only allowed for a relay on localhost",
+                        ));
+                    }
+                }
+                Some(SmtpConfig {
+                    host: host.to_string(),
+                    port,
+                    user: vars.get("SMTP_USER").map(String::from),
+                    password: vars.get("SMTP_PASSWORD").map(|p| Secret(p.to_string())),
+                    tls,
+                })
+            }
         };
+        let email_quota = |name: &'static str, default: &str| -> Result<Quota, ConfigError> {
+            let text = vars.get(name).unwrap_or(default);
+            text.parse().map_err(|e: String| error(name, e))
+        };
+        let email_limits = EmailLimits {
+            global: email_quota("EMAIL_RATE_GLOBAL", "600/min")?,
+            security: email_quota("EMAIL_RATE_SECURITY", "5/h")?,
+            account: email_quota("EMAIL_RATE_ACCOUNT", "10/h")?,
+            alerts: email_quota("EMAIL_RATE_ALERTS", "30/h")?,
+            marketing: email_quota("EMAIL_RATE_MARKETING", "3/h")?,
+            bulk_batch: vars
+                .parse("EMAIL_BULK_BATCH", "a whole number from 1 to 10000")?
+                .unwrap_or(200),
+        };
+        if !(1..=10_000).contains(&email_limits.bulk_batch) {
+            return Err(error(
+                "EMAIL_BULK_BATCH",
+                format!("{} is not from 1 to 10000", email_limits.bulk_batch),
+            ));
+        }
         let stripe = vars.get("STRIPE_SECRET_KEY").map(|key| StripeConfig {
             secret_key: Secret(key.to_string()),
             webhook_secret: vars
@@ -434,14 +524,23 @@ impl Config {
             None => plans::defaults(),
             Some(json) => plans::parse(json).map_err(|message| error("PLANS", message))?,
         };
+        let from_email = vars.get("FROM_EMAIL").unwrap_or("no-reply@localhost");
+        if let Err(e) = crate::email::EmailAddress::parse(from_email) {
+            return Err(error("FROM_EMAIL", e.to_string()));
+        }
+        let from_name = vars.get("FROM_NAME").unwrap_or("Stock Scanner");
+        if from_name.chars().any(char::is_control) {
+            return Err(error(
+                "FROM_NAME",
+                "contains a line break or control character",
+            ));
+        }
         Ok(Config {
             environment,
             bind,
-            from_email: vars
-                .get("FROM_EMAIL")
-                .unwrap_or("no-reply@localhost")
-                .to_string(),
-            from_name: vars.get("FROM_NAME").unwrap_or("Stock Scanner").to_string(),
+            from_email: from_email.to_string(),
+            from_name: from_name.to_string(),
+            email_limits,
             app_url,
             data_dir,
             database,
@@ -519,10 +618,22 @@ impl Config {
                 lines.push(("SMTP_PORT", s.port.to_string()));
                 lines.push(("SMTP_USER", opt(&s.user)));
                 lines.push(("SMTP_PASSWORD", opt(&s.password)));
+                lines.push(("SMTP_TLS", s.tls.name().to_string()));
             }
         }
         lines.push(("FROM_EMAIL", self.from_email.clone()));
         lines.push(("FROM_NAME", self.from_name.clone()));
+        let limits = &self.email_limits;
+        for (name, quota) in [
+            ("EMAIL_RATE_GLOBAL", &limits.global),
+            ("EMAIL_RATE_SECURITY", &limits.security),
+            ("EMAIL_RATE_ACCOUNT", &limits.account),
+            ("EMAIL_RATE_ALERTS", &limits.alerts),
+            ("EMAIL_RATE_MARKETING", &limits.marketing),
+        ] {
+            lines.push((name, quota.to_string()));
+        }
+        lines.push(("EMAIL_BULK_BATCH", limits.bulk_batch.to_string()));
         match &self.stripe {
             None => lines.push(("STRIPE_SECRET_KEY", "not set (billing off)".into())),
             Some(s) => {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod background;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod http;
 pub mod jobs;
 pub mod maintenance;

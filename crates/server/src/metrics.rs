@@ -17,6 +17,8 @@ pub struct Metrics {
     pub scan_duration: HistogramVec,
     pub db_connections: IntGaugeVec,
     pub jobs: IntGaugeVec,
+    /// Emails by template and event: queued, sent, retried, failed.
+    pub emails: IntCounterVec,
 }
 
 impl Metrics {
@@ -63,7 +65,15 @@ impl Metrics {
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(scan_duration.clone()))?;
         registry.register(Box::new(db_connections.clone()))?;
+        let emails = IntCounterVec::new(
+            Opts::new(
+                "emails_total",
+                "Emails by template and event (queued, sent, retried, failed).",
+            ),
+            &["template", "event"],
+        )?;
         registry.register(Box::new(jobs.clone()))?;
+        registry.register(Box::new(emails.clone()))?;
         // Process CPU seconds, resident memory, open file descriptors and their limit.
         #[cfg(target_os = "linux")]
         registry.register(Box::new(
@@ -76,6 +86,7 @@ impl Metrics {
             scan_duration,
             db_connections,
             jobs,
+            emails,
         })
     }
 

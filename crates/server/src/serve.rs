@@ -47,7 +47,7 @@ pub async fn serve_on(
     let app = App::start(config).await?;
     let workers = WorkerPool::start(
         app.db.clone(),
-        background::jobs(),
+        background::app_jobs(&app),
         PoolOptions::default(),
         shutdown.clone(),
     );

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::db::{self, DatabaseConnection, DbError};
+use crate::email::{EmailCounters, Mailer};
 use crate::http::health::CheckResult;
 use crate::jobs;
 use crate::maintenance::{self, Switch};
@@ -22,6 +23,8 @@ pub struct App {
     pub metrics: Metrics,
     pub rate_limiter: RateLimiter,
     pub maintenance: Switch,
+    /// The outbox later features write mail to, and its delivery.
+    pub email: Arc<Mailer>,
     universe: RwLock<Arc<Universe>>,
 }
 
@@ -34,6 +37,8 @@ pub enum StartError {
     Redis(String),
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error("email: {0}")]
+    Email(String),
 }
 
 impl App {
@@ -66,10 +71,14 @@ impl App {
         };
         let maintenance = Switch::default();
         maintenance.apply(maintenance::read(&db).await?);
+        let metrics = Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?;
+        let email = Mailer::new(&config, EmailCounters::new(metrics.emails.clone()))
+            .map_err(StartError::Email)?;
         Ok(Arc::new(App {
             maintenance,
             rate_limiter: RateLimiter::new(config.rate_limits.clone(), shared_limits),
-            metrics: Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?,
+            email: Arc::new(email),
+            metrics,
             universe: RwLock::new(Arc::new(universe)),
             db,
             config,

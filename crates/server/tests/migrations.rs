@@ -24,6 +24,8 @@ const TABLES: &[&str] = &[
     "api_keys",
     "audit_log",
     "email_outbox",
+    "email_campaigns",
+    "email_unsubscribes",
     "jobs",
     "webhook_events",
     "symbols",

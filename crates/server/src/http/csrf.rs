@@ -22,6 +22,11 @@ pub const CSRF_COOKIES: [&str; 2] = ["__Host-ss_csrf", "ss_csrf"];
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 pub async fn protect(State(app_origin): State<Arc<str>>, request: Request, next: Next) -> Response {
+    // One-click unsubscribe (RFC 8058) is cross-site by design and authorised by the
+    // signed token in its URL, never by the cookie.
+    if request.uri().path() == crate::email::web::UNSUBSCRIBE_PATH {
+        return next.run(request).await;
+    }
     match verdict(request.method(), request.headers(), &app_origin) {
         Ok(()) => next.run(request).await,
         Err(reason) => Problem::new(StatusCode::FORBIDDEN, "csrf", "Cross-site request refused")

@@ -16,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/docs", get(pages::api_docs))
         .route("/static/{file}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
+        .merge(crate::email::web::routes())
 }
 
 /// Paths that belong to the JSON API, where errors are problem+json and never HTML.
