@@ -495,3 +495,63 @@ async fn postgres_broadcasts_are_batched_resumable_and_honour_unsubscribes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_dev_mailbox_shows_every_template_and_one_click_unsubscribe_works() {
+    use server::email::address::EmailAddress;
+    use server::email::templates::NAMES;
+    use support::TestServer;
+
+    let secret = "a-secret-for-the-unsubscribe-test-0123456789";
+    let server = TestServer::start(&[("ENVIRONMENT", "development"), ("JWT_SECRET", secret)]).await;
+    let mailbox = reqwest::get(server.url("/dev/mailbox")).await.unwrap();
+    assert_eq!(mailbox.status(), reqwest::StatusCode::OK);
+    let listing = mailbox.text().await.unwrap();
+    for name in NAMES {
+        let path = format!("/dev/mailbox/samples/{name}");
+        assert!(listing.contains(&path), "the mailbox links {path}");
+        let sample = reqwest::get(server.url(&path)).await.unwrap();
+        assert_eq!(sample.status(), reqwest::StatusCode::OK, "{path}");
+        let page = sample.text().await.unwrap();
+        assert!(page.contains("Subject"), "{path} shows its headers");
+    }
+
+    // The link in a broadcast: GET only asks; the one-click POST (cross-site, as a
+    // mail client sends it) unsubscribes.
+    let key = unsubscribe::derive_key(secret.as_bytes());
+    let reader = EmailAddress::parse("reader@example.com").unwrap();
+    let link = unsubscribe::url(&server.base, &key, &reader);
+    let db = sea_orm::Database::connect(server.database_url())
+        .await
+        .unwrap();
+    let asked = reqwest::get(&link).await.unwrap();
+    assert_eq!(asked.status(), reqwest::StatusCode::OK);
+    assert!(asked
+        .text()
+        .await
+        .unwrap()
+        .contains("<form method=\"post\""));
+    assert!(!unsubscribe::is_unsubscribed(&db, &reader).await.unwrap());
+    let clicked = reqwest::Client::new()
+        .post(&link)
+        .header("origin", "https://mail.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clicked.status(), reqwest::StatusCode::OK);
+    assert!(unsubscribe::is_unsubscribed(&db, &reader).await.unwrap());
+    let forged = reqwest::get(server.url("/email/unsubscribe?token=forged"))
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), reqwest::StatusCode::BAD_REQUEST);
+    server.stop().await;
+
+    let outside_development = TestServer::start(&[]).await;
+    let hidden = reqwest::get(outside_development.url("/dev/mailbox"))
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), reqwest::StatusCode::NOT_FOUND);
+    outside_development.stop().await;
+}

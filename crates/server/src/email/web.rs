@@ -30,8 +30,9 @@ pub fn routes() -> Router<AppState> {
 /// and authenticated by its signed token, not a cookie.
 pub const UNSUBSCRIBE_PATH: &str = "/email/unsubscribe";
 
+/// The site's own 404 page: outside development the mailbox does not exist.
 fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "Not found").into_response()
+    crate::web::pages::not_found()
 }
 
 fn server_error(error: impl std::fmt::Display) -> Response {
