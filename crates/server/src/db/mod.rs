@@ -13,3 +13,13 @@ pub use connect::{connect, ping, pool_stats, Backend, PoolStats};
 pub use error::{is_unavailable, DbError};
 pub use migrations::{migrate, Migrator};
 pub use sea_orm::DatabaseConnection;
+
+/// The row-locking clause for claiming work with `UPDATE … WHERE id IN (SELECT …)`:
+/// PostgreSQL skips rows other claimers hold (and re-checks rows committed meanwhile);
+/// SQLite runs the statement under its single writer lock and needs none.
+pub fn skip_locked(backend: sea_orm::DbBackend) -> &'static str {
+    match backend {
+        sea_orm::DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+        _ => "",
+    }
+}

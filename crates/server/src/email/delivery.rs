@@ -22,7 +22,7 @@ use super::{EmailAddress, EmailError};
 use crate::config::EmailLimits;
 use crate::jobs::Backoff;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbBackend, Value};
+use sea_orm::{DatabaseConnection, Value};
 use std::time::Duration;
 
 /// How a delivery worker behaves.
@@ -161,10 +161,7 @@ impl Delivery {
             return Ok(Vec::new());
         }
         let now = Utc::now();
-        let lock = match db.get_database_backend() {
-            DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-            _ => "",
-        };
+        let lock = crate::db::skip_locked(db.get_database_backend());
         let sql = format!(
             "UPDATE email_outbox
              SET status = 'sending', locked_by = $1, locked_until = $2,

@@ -15,7 +15,7 @@
 use super::time;
 use crate::db::DbError;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, QueryResult, Statement, Value};
 use std::time::Duration;
 
 /// A job to put on the queue. `NewJob::new` fills in the usual defaults.
@@ -146,12 +146,7 @@ pub async fn claim<C: ConnectionTrait>(
     }
     let now = time::now();
     let queue_params: Vec<String> = (0..queues.len()).map(|i| format!("${}", i + 5)).collect();
-    // PostgreSQL: skip rows other claimers hold, and re-check them if they were
-    // committed meanwhile. SQLite runs the statement under its single writer lock.
-    let lock = match db.get_database_backend() {
-        DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-        _ => "",
-    };
+    let lock = crate::db::skip_locked(db.get_database_backend());
     let sql = format!(
         "UPDATE jobs
          SET status = 'running', locked_by = $1, locked_until = $2,
