@@ -4,6 +4,7 @@
 //! value; a bad value is an error naming the variable and saying what is expected. The
 //! process environment wins over `.env`, as with every twelve-factor tool.
 
+use crate::auth::settings::AuthSettings;
 use crate::net::IpNet;
 use crate::plans::{self, Plan};
 use crate::ratelimit::quota::Quota;
@@ -244,6 +245,7 @@ pub struct Config {
     pub request_timeout: Duration,
     /// The plans on offer, from `PLANS` or the built-in list.
     pub plans: Vec<Plan>,
+    pub auth: AuthSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,7 +263,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn error(variable: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn error(variable: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         variable,
         message: message.into(),
@@ -301,11 +303,11 @@ impl Vars {
     }
 
     /// A variable's value; an empty value counts as unset.
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
-    fn parse<T: std::str::FromStr>(
+    pub(crate) fn parse<T: std::str::FromStr>(
         &self,
         name: &'static str,
         expected: &str,
@@ -561,6 +563,7 @@ impl Config {
                     .unwrap_or(30),
             ),
             plans,
+            auth: AuthSettings::load(vars)?,
         })
     }
 
@@ -684,6 +687,7 @@ impl Config {
         ));
         let plan_ids: Vec<&str> = self.plans.iter().map(|p| p.id.as_str()).collect();
         lines.push(("PLANS", plan_ids.join(",")));
+        lines.extend(self.auth.describe());
         lines
             .into_iter()
             .map(|(name, value)| format!("{name} = {value}\n"))

@@ -1,7 +1,9 @@
 //! The Stock Scanner service: configuration, database, HTTP API, background jobs and the
 //! web UI, around the engine (`scan`) and market data (`market`) crates.
 
+pub mod accounts;
 pub mod api;
+pub mod auth;
 pub mod background;
 pub mod config;
 pub mod db;

@@ -89,16 +89,26 @@ impl Switch {
     }
 }
 
-/// Paths that work during maintenance.
+/// Paths that work during maintenance: probes, webhooks, assets, and signing in (so
+/// that an administrator can; everything else stays closed to other users).
 fn exempt(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/metrics")
+    matches!(
+        path,
+        "/healthz" | "/readyz" | "/metrics" | "/signin" | "/signin/2fa" | "/signout"
+    ) || path.starts_with("/api/v1/auth/login")
+        || path == "/api/v1/auth/refresh"
+        || path == "/api/v1/auth/logout"
         || path.starts_with("/api/v1/webhooks/")
         || path.starts_with("/static/")
         || path == "/favicon.ico"
 }
 
 pub async fn gate(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    if !app.maintenance.is_on() || exempt(request.uri().path()) {
+    let admin = request
+        .extensions()
+        .get::<crate::accounts::identity::Identity>()
+        .is_some_and(|identity| identity.is_admin());
+    if !app.maintenance.is_on() || admin || exempt(request.uri().path()) {
         return next.run(request).await;
     }
     let message = app.maintenance.message().unwrap_or_else(|| {

@@ -19,6 +19,8 @@ pub struct Metrics {
     pub jobs: IntGaugeVec,
     /// Emails by template and event: queued, sent, retried, failed.
     pub emails: IntCounterVec,
+    /// Password verifications by what they were checked against (`account`, `dummy`).
+    pub password_checks: IntCounterVec,
 }
 
 impl Metrics {
@@ -74,6 +76,15 @@ impl Metrics {
         )?;
         registry.register(Box::new(jobs.clone()))?;
         registry.register(Box::new(emails.clone()))?;
+        let password_checks = IntCounterVec::new(
+            Opts::new(
+                "auth_password_checks_total",
+                "Password verifications by what they were checked against: account (a real \
+                 guess at a password) or dummy (unknown or locked account).",
+            ),
+            &["against"],
+        )?;
+        registry.register(Box::new(password_checks.clone()))?;
         // Process CPU seconds, resident memory, open file descriptors and their limit.
         #[cfg(target_os = "linux")]
         registry.register(Box::new(
@@ -87,6 +98,7 @@ impl Metrics {
             db_connections,
             jobs,
             emails,
+            password_checks,
         })
     }
 

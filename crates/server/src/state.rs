@@ -1,5 +1,6 @@
 //! What every request handler can reach: the configuration and the shared services.
 
+use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::db::{self, DatabaseConnection, DbError};
 use crate::email::{EmailCounters, Mailer};
@@ -25,6 +26,7 @@ pub struct App {
     pub maintenance: Switch,
     /// The outbox later features write mail to, and its delivery.
     pub email: Arc<Mailer>,
+    pub accounts: Accounts,
     universe: RwLock<Arc<Universe>>,
 }
 
@@ -39,6 +41,8 @@ pub enum StartError {
     Metrics(String),
     #[error("email: {0}")]
     Email(String),
+    #[error("accounts: {0}")]
+    Accounts(String),
 }
 
 impl App {
@@ -74,10 +78,14 @@ impl App {
         let metrics = Metrics::new().map_err(|e| StartError::Metrics(e.to_string()))?;
         let email = Mailer::new(&config, EmailCounters::new(metrics.emails.clone()))
             .map_err(StartError::Email)?;
+        let email = Arc::new(email);
+        let accounts = Accounts::new(&config, email.clone(), metrics.password_checks.clone())
+            .map_err(|e| StartError::Accounts(e.to_string()))?;
         Ok(Arc::new(App {
             maintenance,
+            accounts,
             rate_limiter: RateLimiter::new(config.rate_limits.clone(), shared_limits),
-            email: Arc::new(email),
+            email,
             metrics,
             universe: RwLock::new(Arc::new(universe)),
             db,

@@ -1,6 +1,9 @@
 //! The versioned JSON API under `/api/v1`, and its OpenAPI 3.1 description, generated
 //! from the handlers' annotations so the document cannot drift from the code.
 
+pub mod account;
+pub mod admin;
+pub mod auth;
 pub mod scans;
 pub mod symbols;
 
@@ -35,6 +38,30 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(symbols::list))
         .routes(routes!(symbols::bars))
         .routes(routes!(scans::run_scan))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::verify_email))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::login_second_factor))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::forgot_password))
+        .routes(routes!(auth::reset_password))
+        .routes(routes!(account::profile))
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::change_email))
+        .routes(routes!(account::sessions))
+        .routes(routes!(account::revoke_session))
+        .routes(routes!(account::revoke_other_sessions))
+        .routes(routes!(account::two_factor_setup))
+        .routes(routes!(account::two_factor_confirm))
+        .routes(routes!(account::two_factor_disable))
+        .routes(routes!(account::regenerate_recovery_codes))
+        .routes(routes!(account::list_keys, account::create_key))
+        .routes(routes!(account::revoke_key))
+        .routes(routes!(admin::change_user))
+        .routes(routes!(admin::list_blocks, admin::add_block))
+        .routes(routes!(admin::remove_block))
+        .routes(routes!(admin::audit_log))
         .split_for_parts();
     router.route("/openapi.json", get(move || async move { Json(document) }))
 }

@@ -4,6 +4,7 @@ pub mod api_errors;
 pub mod client_ip;
 pub mod csrf;
 pub mod health;
+pub mod identity;
 pub mod observe;
 pub mod pagination;
 pub mod problem;
@@ -55,6 +56,9 @@ pub fn router(app: AppState) -> Router {
         .layer(from_fn_with_state(app.clone(), crate::maintenance::gate))
         .layer(from_fn(api_errors::as_problems))
         .layer(from_fn(crate::web::errors::friendly_server_errors))
+        // Who is asking is known before maintenance mode (admins pass) and the rate
+        // limits (per user or key) decide.
+        .layer(from_fn_with_state(app.clone(), identity::authenticate))
         .layer(from_fn_with_state(app.clone(), observe::record))
         .layer(from_fn_with_state(
             Arc::<[_]>::from(config.trusted_proxies.clone()),

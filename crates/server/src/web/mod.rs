@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod errors;
 pub mod pages;
+pub mod session_cookies;
 
 use crate::state::AppState;
 use axum::routing::get;

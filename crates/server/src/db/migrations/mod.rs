@@ -8,6 +8,7 @@ use super::error::DbError;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
+mod accounts;
 mod email;
 mod initial;
 mod table;
@@ -17,7 +18,11 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(initial::Migration), Box::new(email::Migration)]
+        vec![
+            Box::new(initial::Migration),
+            Box::new(email::Migration),
+            Box::new(accounts::Migration),
+        ]
     }
 }
 
