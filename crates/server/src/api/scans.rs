@@ -1,6 +1,8 @@
 //! `POST /api/v1/scans/run`: run a scan over the market now, as `stockscanner scan` does
 //! on the command line.
 
+use crate::accounts::api_keys::Scope;
+use crate::http::identity::Authenticated;
 use crate::http::problem::Problem;
 use crate::market::universe::Source;
 use crate::scans::report::ScanReport;
@@ -49,12 +51,18 @@ pub struct ScanAnswer {
         (status = 200, body = ScanAnswer),
         (status = 422, description = "The scan has errors: each is listed in `errors` with its line and column", body = crate::api::ProblemDocument, content_type = "application/problem+json"),
         (status = 400, description = "The body is not the JSON described", body = crate::api::ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "An API key without the `scans:read` scope", body = crate::api::ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 pub async fn run_scan(
     State(app): State<AppState>,
+    caller: Option<Authenticated>,
     Json(request): Json<RunScan>,
 ) -> Result<Json<ScanAnswer>, Problem> {
+    // Anyone may run a scan; an API key must have been given the right to.
+    if let Some(caller) = &caller {
+        caller.require(Scope::ScansRead)?;
+    }
     let plan = Arc::new(run::compile(&request.scan)?);
     let at = match request.at.as_deref() {
         None => At::Latest,

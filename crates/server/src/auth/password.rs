@@ -185,7 +185,10 @@ mod tests {
         // The account's own email and its local part, as sign-up passes them.
         let inputs = ["alice.trader2026@example.com", "alice.trader2026"];
         assert!(check_new("alice.trader2026", &inputs, 3).is_err());
-        assert!(check_new("alice.trader2026", &[], 3).is_ok(), "refused for itself, not for being the address");
+        assert!(
+            check_new("alice.trader2026", &[], 3).is_ok(),
+            "refused for itself, not for being the address"
+        );
         assert!(check_new("correct horse battery staple vortex", &[], 3).is_ok());
     }
 

@@ -15,7 +15,7 @@ use crate::accounts::sessions::Tokens;
 use crate::accounts::Context;
 use crate::ratelimit::Caller;
 use crate::state::AppState;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -158,6 +158,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
                     .detail("send `Authorization: Bearer <access token or API key>`")
                     .header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
             })
+    }
+}
+
+/// `Option<Authenticated>`: the caller if signed in, for endpoints open to everyone.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Authenticated {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Identity>()
+            .cloned()
+            .map(Authenticated))
     }
 }
 
