@@ -4,44 +4,12 @@
 mod support;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
+use support::serve::{free_port, wait_until_healthy};
 use support::TempDir;
-
-/// A port nobody listens on now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn get(address: &str, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(address).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    Some(response)
-}
-
-fn wait_until_healthy(address: &str, server: &mut Child) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(120) {
-        if get(address, "/healthz").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
-            return;
-        }
-        assert!(server.try_wait().unwrap().is_none(), "the server exited");
-        sleep(Duration::from_millis(100));
-    }
-    panic!("the server did not become healthy");
-}
 
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_then_exits_cleanly() {

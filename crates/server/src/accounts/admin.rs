@@ -70,3 +70,34 @@ impl Accounts {
         Ok(user)
     }
 }
+
+/// Sets a role from the operator's console (`stockscanner admin role`), the way the
+/// first admin is made; audited with no actor and `via: console`.
+pub async fn set_role_from_console(
+    db: &DatabaseConnection,
+    email: &str,
+    role: &str,
+) -> AccountResult<()> {
+    if !ROLES.contains(&role) {
+        return Err(AccountError::invalid(
+            "role",
+            format!("`{role}` is not one of {}", ROLES.join(", ")),
+        ));
+    }
+    let email = email.trim().to_lowercase();
+    let user = super::find_by_email(db, &email)
+        .await?
+        .ok_or_else(|| AccountError::NotFound(format!("no account has the email {email}")))?;
+    let txn = db.begin().await?;
+    let before = user.role.clone();
+    let mut active: user::ActiveModel = user.into();
+    active.role = Set(role.to_string());
+    active.updated_at = Set(Utc::now());
+    let user = active.update(&txn).await?;
+    let mut event = crate::db::audit::AuditEvent::new("user.role_changed");
+    event.target = user_target(user.id);
+    event.details = serde_json::json!({"from": before, "to": role, "via": "console"});
+    record(&txn, event).await?;
+    txn.commit().await?;
+    Ok(())
+}

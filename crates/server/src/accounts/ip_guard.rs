@@ -235,3 +235,49 @@ impl Accounts {
         Ok(())
     }
 }
+
+/// Remembers when each (endpoint group, address) was last recorded as throttled, so a
+/// flood of refused requests writes one audit row a minute, not one per request.
+#[derive(Default)]
+pub struct ThrottleLog {
+    last: std::sync::Mutex<std::collections::HashMap<String, Instant>>,
+}
+
+const THROTTLE_AUDIT_EVERY: Duration = Duration::from_secs(60);
+
+impl ThrottleLog {
+    fn due(&self, key: &str) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if last.len() > 10_000 {
+            last.retain(|_, at| now.duration_since(*at) < THROTTLE_AUDIT_EVERY);
+        }
+        match last.get(key) {
+            Some(at) if now.duration_since(*at) < THROTTLE_AUDIT_EVERY => false,
+            _ => {
+                last.insert(key.to_string(), now);
+                true
+            }
+        }
+    }
+}
+
+impl Accounts {
+    /// Records that `group` endpoints refused an address for going over its limit.
+    pub async fn note_throttled(
+        &self,
+        db: &DatabaseConnection,
+        group: &str,
+        ctx: &Context,
+    ) -> AccountResult<()> {
+        let Some(ip) = ctx.ip_text() else {
+            return Ok(());
+        };
+        if !self.throttled.due(&format!("{group} {ip}")) {
+            return Ok(());
+        }
+        let mut event = ctx.event("auth.throttled", None, Some(format!("ip:{ip}")));
+        event.details = serde_json::json!({"endpoints": group});
+        record(db, event).await
+    }
+}

@@ -127,6 +127,7 @@ pub struct Accounts {
     /// The product name, as authenticator apps show it.
     pub issuer: String,
     blocks: ip_guard::BlockCache,
+    throttled: ip_guard::ThrottleLog,
 }
 
 impl Accounts {
@@ -147,6 +148,7 @@ impl Accounts {
             mailer,
             issuer: config.from_name.clone(),
             blocks: ip_guard::BlockCache::default(),
+            throttled: ip_guard::ThrottleLog::default(),
         })
     }
 

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -102,8 +102,8 @@ impl From<AccountError> for Problem {
 }
 
 /// Counts a request against the per-address limit of one group of endpoints.
-pub async fn throttle(app: &AppState, group: &str, ip: Option<&ClientIp>) -> Result<(), Problem> {
-    let Some(ClientIp(ip)) = ip else {
+pub async fn throttle(app: &AppState, group: &str, ctx: &Context) -> Result<(), Problem> {
+    let Some(ip) = ctx.ip else {
         return Ok(());
     };
     let quota = app.accounts.settings.ip_quota;
@@ -114,6 +114,7 @@ pub async fn throttle(app: &AppState, group: &str, ip: Option<&ClientIp>) -> Res
     if decision.allowed {
         return Ok(());
     }
+    app.accounts.note_throttled(&app.db, group, ctx).await?;
     let seconds = decision.retry_after_ms.div_ceil(1000).max(1);
     Err(Problem::new(
         StatusCode::TOO_MANY_REQUESTS,
@@ -167,11 +168,10 @@ pub struct Accepted {
         (status = 429, description = "Too many sign-ups from this address", body = crate::api::ProblemDocument, content_type = "application/problem+json")))]
 pub async fn register(
     State(app): State<AppState>,
-    ip: Option<Extension<ClientIp>>,
     RequestContext(ctx): RequestContext,
     Json(body): Json<RegisterRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), Problem> {
-    throttle(&app, "sign-up", ip.as_deref()).await?;
+    throttle(&app, "sign-up", &ctx).await?;
     app.accounts
         .register(
             &app.db,
@@ -210,11 +210,10 @@ pub struct Verified {
         (status = 400, description = "The token is invalid, used or expired", body = crate::api::ProblemDocument, content_type = "application/problem+json")))]
 pub async fn verify_email(
     State(app): State<AppState>,
-    ip: Option<Extension<ClientIp>>,
     RequestContext(ctx): RequestContext,
     Json(body): Json<TokenRequest>,
 ) -> Result<Json<Verified>, Problem> {
-    throttle(&app, "verification", ip.as_deref()).await?;
+    throttle(&app, "verification", &ctx).await?;
     let user = app
         .accounts
         .verify_email(&app.db, &body.token, &ctx)
@@ -313,11 +312,10 @@ fn outcome(outcome: LoginOutcome) -> Response {
         (status = 429, description = "Too many attempts from this address", body = crate::api::ProblemDocument, content_type = "application/problem+json")))]
 pub async fn login(
     State(app): State<AppState>,
-    ip: Option<Extension<ClientIp>>,
     RequestContext(mut ctx): RequestContext,
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, Problem> {
-    throttle(&app, "sign-in", ip.as_deref()).await?;
+    throttle(&app, "sign-in", &ctx).await?;
     if body.device_token.is_some() {
         ctx.device = body.device_token;
     }
@@ -346,11 +344,10 @@ pub struct SecondFactorRequest {
         (status = 400, description = "The challenge is unknown, expired or used up", body = crate::api::ProblemDocument, content_type = "application/problem+json")))]
 pub async fn login_second_factor(
     State(app): State<AppState>,
-    ip: Option<Extension<ClientIp>>,
     RequestContext(mut ctx): RequestContext,
     Json(body): Json<SecondFactorRequest>,
 ) -> Result<Response, Problem> {
-    throttle(&app, "two-factor", ip.as_deref()).await?;
+    throttle(&app, "two-factor", &ctx).await?;
     if body.device_token.is_some() {
         ctx.device = body.device_token;
     }
@@ -424,11 +421,10 @@ pub struct ForgotRequest {
     responses((status = 202, body = Accepted)))]
 pub async fn forgot_password(
     State(app): State<AppState>,
-    ip: Option<Extension<ClientIp>>,
     RequestContext(ctx): RequestContext,
     Json(body): Json<ForgotRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), Problem> {
-    throttle(&app, "password-reset", ip.as_deref()).await?;
+    throttle(&app, "password-reset", &ctx).await?;
     app.accounts
         .forgot_password(&app.db, &body.email, &ctx)
         .await?;
@@ -457,11 +453,10 @@ pub struct ResetRequest {
         (status = 422, description = "The new password is refused, or the two-factor code is missing or wrong", body = crate::api::ProblemDocument, content_type = "application/problem+json")))]
 pub async fn reset_password(
     State(app): State<AppState>,
-    ip: Option<Extension<ClientIp>>,
     RequestContext(ctx): RequestContext,
     Json(body): Json<ResetRequest>,
 ) -> Result<StatusCode, Problem> {
-    throttle(&app, "password-reset", ip.as_deref()).await?;
+    throttle(&app, "password-reset", &ctx).await?;
     let reset = Reset {
         token: body.token,
         password: body.password,

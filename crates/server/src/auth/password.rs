@@ -190,6 +190,13 @@ mod tests {
             "refused for itself, not for being the address"
         );
         assert!(check_new("correct horse battery staple vortex", &[], 3).is_ok());
+        // The example of the README and the API documentation must be accepted.
+        assert!(check_new(
+            "correct horse battery staple",
+            &["ada@example.com", "ada"],
+            3
+        )
+        .is_ok());
     }
 
     #[tokio::test]
