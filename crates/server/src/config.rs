@@ -105,6 +105,9 @@ pub struct SmtpConfig {
     pub password: Option<Secret>,
     /// `SMTP_TLS`: how the connection is protected.
     pub tls: SmtpTls,
+    /// `SMTP_TLS_CA_FILE`: a PEM certificate to trust besides the public roots, for a
+    /// relay with a private certificate authority.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// How the SMTP connection is protected (`SMTP_TLS`).
@@ -451,6 +454,7 @@ impl Config {
                     user: vars.get("SMTP_USER").map(String::from),
                     password: vars.get("SMTP_PASSWORD").map(|p| Secret(p.to_string())),
                     tls,
+                    ca_file: vars.get("SMTP_TLS_CA_FILE").map(PathBuf::from),
                 })
             }
         };
@@ -622,6 +626,12 @@ impl Config {
                 lines.push(("SMTP_USER", opt(&s.user)));
                 lines.push(("SMTP_PASSWORD", opt(&s.password)));
                 lines.push(("SMTP_TLS", s.tls.name().to_string()));
+                lines.push((
+                    "SMTP_TLS_CA_FILE",
+                    s.ca_file
+                        .as_ref()
+                        .map_or("not set".into(), |p| p.display().to_string()),
+                ));
             }
         }
         lines.push(("FROM_EMAIL", self.from_email.clone()));

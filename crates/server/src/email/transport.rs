@@ -7,12 +7,14 @@ use crate::config::{SmtpConfig, SmtpTls};
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
 /// How long one SMTP conversation may take before it counts as failed.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a whole delivery (connect, TLS, authenticate, send) may take.
+const CONVERSATION_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why a message was not handed over.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -33,6 +35,17 @@ pub enum Transport {
     Log,
 }
 
+/// The certificate in `SMTP_TLS_CA_FILE`, to trust besides the public roots.
+fn extra_root(path: &std::path::Path) -> Result<Certificate, String> {
+    let refused = |why: String| format!("SMTP_TLS_CA_FILE `{}`: {why}", path.display());
+    let pem = std::fs::read(path).map_err(|e| refused(e.to_string()))?;
+    // The parser accepts a file holding no certificate at all.
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(refused("holds no PEM certificate".into()));
+    }
+    Certificate::from_pem(&pem).map_err(|e| refused(format!("not a PEM certificate: {e}")))
+}
+
 impl Transport {
     pub fn from_config(smtp: Option<&SmtpConfig>) -> Result<Transport, String> {
         let Some(smtp) = smtp else {
@@ -41,7 +54,12 @@ impl Transport {
         let tls = match smtp.tls {
             SmtpTls::None => Tls::None,
             SmtpTls::StartTls | SmtpTls::Tls => {
-                let parameters = TlsParameters::new(smtp.host.clone())
+                let mut builder = TlsParameters::builder(smtp.host.clone());
+                if let Some(path) = &smtp.ca_file {
+                    builder = builder.add_root_certificate(extra_root(path)?);
+                }
+                let parameters = builder
+                    .build_rustls()
                     .map_err(|e| format!("SMTP_HOST `{}`: {e}", smtp.host))?;
                 if smtp.tls == SmtpTls::Tls {
                     Tls::Wrapper(parameters)
@@ -78,11 +96,19 @@ impl Transport {
                 );
                 Ok(())
             }
-            Transport::Smtp(smtp) => match smtp.send(message).await {
-                Ok(_) => Ok(()),
-                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-                Err(e) => Err(SendError::Transient(e.to_string())),
-            },
+            // lettre's timeout covers connecting, not a server that stops answering in
+            // the middle of the conversation: that must not hold the worker forever.
+            Transport::Smtp(smtp) => {
+                match tokio::time::timeout(CONVERSATION_TIMEOUT, smtp.send(message)).await {
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+                    Ok(Err(e)) => Err(SendError::Transient(e.to_string())),
+                    Err(_) => Err(SendError::Transient(format!(
+                        "the SMTP server did not finish the conversation within {} s",
+                        CONVERSATION_TIMEOUT.as_secs()
+                    ))),
+                }
+            }
         }
     }
 }
