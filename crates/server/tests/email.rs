@@ -11,8 +11,7 @@ use server::email::{
     bulk, outbox, unsubscribe, Delivery, Email, EmailCounters, Enqueue, Outbox, Transport,
 };
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 use support::db::{config, temp_dir, with_fresh_postgres};
 use support::smtp::{free_port, SmtpSink};
