@@ -444,7 +444,10 @@ async fn two_factor_sign_in_codes_work_once_and_recovery_codes_once() {
 #[tokio::test]
 async fn a_thousand_wrong_passwords_cost_at_most_a_hundred_password_checks() {
     // The per-address limits are lifted so that the lockout alone is measured.
-    const LIFTED: &[(&str, &str)] = &[("RATE_LIMIT_AUTH", "100000/min"), ("RATE_LIMIT_ANONYMOUS", "100000/min")];
+    const LIFTED: &[(&str, &str)] = &[
+        ("RATE_LIMIT_AUTH", "100000/min"),
+        ("RATE_LIMIT_ANONYMOUS", "100000/min"),
+    ];
     on_both_backends(LIFTED, |h: Harness| async move {
         h.verified_user("fay@example.com").await;
         // A device the owner signed in from before.
