@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod db;
+pub mod smtp;
 
 use server::config::{Config, Vars};
 use server::shutdown::{self, Trigger};
