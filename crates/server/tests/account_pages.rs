@@ -115,6 +115,17 @@ const EMAIL: &str = "page@example.com";
 async fn signed_up_and_verified(h: &Harness, b: &mut Browser) {
     let form = b.get("/signup").await;
     assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(form.headers["cache-control"], "no-store");
+    // Another site cannot post our forms, even without a session (no sign-in CSRF).
+    let forged = b
+        .post_from(
+            "/signin",
+            &[("email", EMAIL), ("password", PASSWORD)],
+            "cross-site",
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.set_cookies().is_empty());
     assert!(form.body.contains(r#"action="/signup""#));
 
     let weak = b
@@ -154,6 +165,9 @@ async fn signed_up_and_verified(h: &Harness, b: &mut Browser) {
     let page = b.get(&format!("/verify-email?token={token}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&format!(r#"value="{token}""#)));
+    assert!(page
+        .body
+        .contains(r#"<meta name="referrer" content="no-referrer">"#));
     let early = b
         .post("/signin", &[("email", EMAIL), ("password", PASSWORD)])
         .await;

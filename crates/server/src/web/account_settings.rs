@@ -1,12 +1,13 @@
 //! `/account`: the signed-in user's profile, email, password, two-factor sign-in,
-//! sessions and API keys on one page, each section a plain form. Success redirects back
+//! sessions and API keys on one page, each section a plain form (the two-factor and API
+//! key forms are in `account_security`). Success redirects back
 //! with a notice; a one-time secret (recovery codes, a new API key, the two-factor setup)
 //! is shown in the answer to the post itself, once, and never put in a URL.
 
 use super::forms::{encode, failure, see_other, Failure, FormData, Problems};
 use super::pages::{banner, render, Shell};
 use super::session_cookies;
-use crate::accounts::api_keys::{self, KeyInfo, NewKey, Scope};
+use crate::accounts::api_keys::{self, KeyInfo, Scope};
 use crate::accounts::identity::Identity;
 use crate::accounts::sessions::{SessionInfo, SessionKind};
 use crate::accounts::{find_user, AccountError, Context};
@@ -22,14 +23,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 /// The signed-in session behind a request (never an API key).
-fn session_of(caller: Option<Authenticated>) -> Option<Identity> {
+pub(super) fn session_of(caller: Option<Authenticated>) -> Option<Identity> {
     caller
         .map(|Authenticated(identity)| identity)
         .filter(|identity| identity.session().is_some())
 }
 
 /// The way to the sign-in page, back to `next` afterwards.
-fn to_sign_in(next: &str) -> Response {
+pub(super) fn to_sign_in(next: &str) -> Response {
     see_other(
         &format!("/signin?notice=sign-in&next={}", encode(next)),
         vec![],
@@ -62,13 +63,13 @@ pub struct Setup {
 /// What a post adds to the page: messages, echoed values, secrets shown once.
 #[derive(Default)]
 pub struct Extra {
-    problems: Problems,
-    notice: Option<&'static str>,
-    new_email: String,
-    key_name: String,
-    setup: Option<Setup>,
-    recovery_codes: Vec<String>,
-    new_key: Option<String>,
+    pub problems: Problems,
+    pub notice: Option<&'static str>,
+    pub new_email: String,
+    pub key_name: String,
+    pub setup: Option<Setup>,
+    pub recovery_codes: Vec<String>,
+    pub new_key: Option<String>,
 }
 
 #[derive(Template)]
@@ -112,7 +113,12 @@ impl AccountPage {
     }
 }
 
-async fn page(app: &AppState, identity: &Identity, status: StatusCode, extra: Extra) -> Response {
+pub(super) async fn page(
+    app: &AppState,
+    identity: &Identity,
+    status: StatusCode,
+    extra: Extra,
+) -> Response {
     // Reload: a post may just have changed the user.
     let user = match find_user(&app.db, identity.user.id).await {
         Ok(Some(user)) => user,
@@ -148,7 +154,7 @@ async fn page(app: &AppState, identity: &Identity, status: StatusCode, extra: Ex
     render(status, &page)
 }
 
-fn internal(error: AccountError) -> Response {
+pub(super) fn internal(error: AccountError) -> Response {
     match failure(error, "", "password") {
         Failure::Page(page) => page,
         Failure::Form(_) => super::pages::error_page(StatusCode::INTERNAL_SERVER_ERROR),
@@ -156,7 +162,7 @@ fn internal(error: AccountError) -> Response {
 }
 
 /// The page again with the form's messages, or the error page.
-async fn refused(
+pub(super) async fn refused(
     app: &AppState,
     identity: &Identity,
     error: AccountError,
@@ -199,23 +205,15 @@ pub async fn security() -> Response {
     see_other("/account#security", vec![])
 }
 
-/// Runs a post of the account page: signed in, with its form and context.
-macro_rules! signed_in {
-    ($caller:expr) => {
-        match session_of($caller) {
-            Some(identity) => identity,
-            None => return to_sign_in("/account"),
-        }
-    };
-}
-
 pub async fn change_email(
     State(app): State<AppState>,
     caller: Option<Authenticated>,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let identity = signed_in!(caller);
+    let Some(identity) = session_of(caller) else {
+        return to_sign_in("/account");
+    };
     let form = FormData::parse(&body);
     let new_email = form.get("new_email");
     match app
@@ -247,7 +245,9 @@ pub async fn change_password(
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let identity = signed_in!(caller);
+    let Some(identity) = session_of(caller) else {
+        return to_sign_in("/account");
+    };
     let form = FormData::parse(&body);
     let changed = app
         .accounts
@@ -292,150 +292,15 @@ async fn new_session(
     Ok(session_cookies::for_session(&app.config, &tokens))
 }
 
-/// Strips the XML prolog: the SVG goes inside the page.
-fn inline_svg(svg: &str) -> String {
-    match svg.find("<svg") {
-        Some(start) => svg[start..].to_string(),
-        None => String::new(),
-    }
-}
-
-pub async fn two_factor_setup(
-    State(app): State<AppState>,
-    caller: Option<Authenticated>,
-) -> Response {
-    let identity = signed_in!(caller);
-    match app.accounts.two_factor_setup(&app.db, &identity.user).await {
-        Ok(enrolment) => {
-            let extra = Extra {
-                setup: Some(Setup {
-                    qr_svg: inline_svg(&enrolment.qr_svg),
-                    secret: enrolment.secret,
-                }),
-                ..Extra::default()
-            };
-            page(&app, &identity, StatusCode::OK, extra).await
-        }
-        Err(error) => refused(&app, &identity, error, "2fa", "password", Extra::default()).await,
-    }
-}
-
-pub async fn two_factor_confirm(
-    State(app): State<AppState>,
-    caller: Option<Authenticated>,
-    RequestContext(ctx): RequestContext,
-    body: Bytes,
-) -> Response {
-    let identity = signed_in!(caller);
-    let form = FormData::parse(&body);
-    let code = form.get("code");
-    match app
-        .accounts
-        .two_factor_confirm(&app.db, &identity.user, code.trim(), &ctx)
-        .await
-    {
-        Ok(recovery_codes) => {
-            let extra = Extra {
-                recovery_codes,
-                ..Extra::default()
-            };
-            page(&app, &identity, StatusCode::OK, extra).await
-        }
-        Err(error) => {
-            // The enrolment is still pending: show its secret again with the message.
-            let extra = Extra {
-                setup: identity.user.totp_secret.clone().map(|secret| Setup {
-                    qr_svg: String::new(),
-                    secret,
-                }),
-                ..Extra::default()
-            };
-            refused(&app, &identity, error, "2fa", "password", extra).await
-        }
-    }
-}
-
-pub async fn two_factor_disable(
-    State(app): State<AppState>,
-    caller: Option<Authenticated>,
-    RequestContext(ctx): RequestContext,
-    body: Bytes,
-) -> Response {
-    let identity = signed_in!(caller);
-    let form = FormData::parse(&body);
-    match app
-        .accounts
-        .two_factor_disable(
-            &app.db,
-            &identity.user,
-            &form.get("password"),
-            form.opt("code").as_deref(),
-            &ctx,
-        )
-        .await
-    {
-        Ok(()) => see_other("/account?done=2fa-off#security", vec![]),
-        Err(error) => {
-            refused(
-                &app,
-                &identity,
-                error,
-                "2fa-off",
-                "password",
-                Extra::default(),
-            )
-            .await
-        }
-    }
-}
-
-pub async fn recovery_codes(
-    State(app): State<AppState>,
-    caller: Option<Authenticated>,
-    RequestContext(ctx): RequestContext,
-    body: Bytes,
-) -> Response {
-    let identity = signed_in!(caller);
-    let form = FormData::parse(&body);
-    match app
-        .accounts
-        .regenerate_recovery_codes(
-            &app.db,
-            &identity.user,
-            &form.get("password"),
-            form.opt("code").as_deref(),
-            &ctx,
-        )
-        .await
-    {
-        Ok(recovery_codes) => {
-            let extra = Extra {
-                recovery_codes,
-                ..Extra::default()
-            };
-            page(&app, &identity, StatusCode::OK, extra).await
-        }
-        Err(error) => {
-            refused(
-                &app,
-                &identity,
-                error,
-                "codes",
-                "password",
-                Extra::default(),
-            )
-            .await
-        }
-    }
-}
-
 pub async fn revoke_session(
     State(app): State<AppState>,
     caller: Option<Authenticated>,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let identity = signed_in!(caller);
+    let Some(identity) = session_of(caller) else {
+        return to_sign_in("/account");
+    };
     let id = FormData::parse(&body).get("id");
     if identity.session() == Some(id.as_str()) {
         // Ending this very session is signing out.
@@ -471,7 +336,9 @@ pub async fn revoke_other_sessions(
     caller: Option<Authenticated>,
     RequestContext(ctx): RequestContext,
 ) -> Response {
-    let identity = signed_in!(caller);
+    let Some(identity) = session_of(caller) else {
+        return to_sign_in("/account");
+    };
     match app
         .accounts
         .revoke_other_sessions(&app.db, identity.user.id, identity.session(), &ctx)
@@ -489,70 +356,5 @@ pub async fn revoke_other_sessions(
             )
             .await
         }
-    }
-}
-
-pub async fn create_key(
-    State(app): State<AppState>,
-    caller: Option<Authenticated>,
-    RequestContext(ctx): RequestContext,
-    body: Bytes,
-) -> Response {
-    let identity = signed_in!(caller);
-    let form = FormData::parse(&body);
-    let name = form.get("name");
-    let expires_in_days = match form.opt("expires_in_days").map(|d| d.parse::<u32>()) {
-        None => None,
-        Some(Ok(days)) => Some(days),
-        Some(Err(_)) => {
-            let error = AccountError::invalid(
-                "expires_in_days",
-                "must be a whole number of days from 1 to 3650",
-            );
-            let extra = Extra {
-                key_name: name.trim().to_string(),
-                ..Extra::default()
-            };
-            return refused(&app, &identity, error, "keys", "password", extra).await;
-        }
-    };
-    let request = NewKey {
-        name: name.clone(),
-        scopes: form.all("scopes"),
-        expires_in_days,
-    };
-    match api_keys::create(&app.db, identity.user.id, request, &ctx).await {
-        Ok((key, _)) => {
-            let extra = Extra {
-                new_key: Some(key),
-                ..Extra::default()
-            };
-            page(&app, &identity, StatusCode::OK, extra).await
-        }
-        Err(error) => {
-            let extra = Extra {
-                key_name: name.trim().to_string(),
-                ..Extra::default()
-            };
-            refused(&app, &identity, error, "keys", "password", extra).await
-        }
-    }
-}
-
-pub async fn revoke_key(
-    State(app): State<AppState>,
-    caller: Option<Authenticated>,
-    RequestContext(ctx): RequestContext,
-    body: Bytes,
-) -> Response {
-    let identity = signed_in!(caller);
-    let id = FormData::parse(&body).get("id").trim().parse::<i64>();
-    let result = match id {
-        Ok(id) => api_keys::revoke(&app.db, identity.user.id, id, &ctx).await,
-        Err(_) => Err(AccountError::NotFound("no such API key of yours".into())),
-    };
-    match result {
-        Ok(()) => see_other("/account?done=key-revoked#keys", vec![]),
-        Err(error) => refused(&app, &identity, error, "keys", "password", Extra::default()).await,
     }
 }

@@ -4,7 +4,9 @@
 use super::pages::error_page;
 use crate::accounts::AccountError;
 use crate::auth::password::PasswordProblem;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// A posted `application/x-www-form-urlencoded` body. Anything unreadable is an empty
@@ -195,6 +197,27 @@ pub fn failure(error: AccountError, section: &str, password_field: &str) -> Fail
         problems.general_section = Some(section.to_string());
     }
     Failure::Form(problems)
+}
+
+/// Around every account page: a form posted from another site is refused even without
+/// the session cookie (so no one can sign a visitor in to an account of theirs), and no
+/// answer is cached, as some show a secret once.
+pub async fn guard(request: Request, next: Next) -> Response {
+    let cross_site = request.method() == Method::POST
+        && request
+            .headers()
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|site| !matches!(site, "same-origin" | "none"));
+    let mut response = if cross_site {
+        error_page(StatusCode::FORBIDDEN)
+    } else {
+        next.run(request).await
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `303 See Other` to `location`, with `cookies` set.
