@@ -7,11 +7,12 @@
 //   node tests/browser/accounts.mjs BASE_URL MAIL_DIR
 //
 // MAIL_DIR is where an SMTP sink (crates/server/tests/smtp/sink.py) writes the server's
-// mail as .eml files. CHROMIUM overrides the browser path (default /usr/bin/chromium).
+// mail as .eml files. CHROMIUM overrides the browser path (default /usr/bin/chromium);
+// SCREENSHOT_DIR, if set, receives a full-page screenshot at each step worth seeing.
 
 import { chromium } from "playwright-core";
 import { createHmac } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const base = (process.argv[2] || "").replace(/\/$/, "");
@@ -21,6 +22,12 @@ if (!/^https?:\/\//.test(base) || !mailDir) {
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const screenshotDir = process.env.SCREENSHOT_DIR;
+if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
+
+async function shot(page, name) {
+  if (screenshotDir) await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
 
 const EMAIL = `ada.${Date.now()}@example.com`;
 const PASSWORD = "tangerine pelican orbit 42";
@@ -207,6 +214,7 @@ try {
   await page.fill("#password", "password1");
   await submit(page, "form[action='/signup']", "Sign up");
   check((await page.locator(".advice li").count()) > 0, "a weak password shows the advice");
+  await shot(page, "01-signup-weak-password");
   check((await page.inputValue("#email")) === EMAIL, "the email stays in the form");
   await page.fill("#password", PASSWORD);
   await submit(page, "form[action='/signup']", "Sign up");
@@ -223,6 +231,7 @@ try {
   await page.fill("#password", "not my password");
   await submit(page, "form[action='/signin']", "Sign in");
   check(await page.getByText("The email or password is wrong.").isVisible(), "wrong password message");
+  await shot(page, "02-signin-wrong-password");
   await signIn(page);
   check(path(page) === "/account", `signed in to /account (at ${path(page)})`);
   check((await page.textContent("#account-email")).includes(EMAIL), "the account shows the email");
@@ -233,6 +242,7 @@ try {
   // Turn on two-factor sign-in with a code computed from the secret on the page.
   await submit(page, "#security", "Set up two-factor sign-in");
   check(await page.locator(".qr svg").isVisible(), "the QR code is shown");
+  await shot(page, "03-two-factor-setup");
   const secret = (await page.textContent("#totp-secret")).trim();
   check(/^[A-Z2-7]{16,}$/.test(secret), "the base32 secret is shown");
   await page.fill("#confirm_code", totp(secret) === "000000" ? "111111" : "000000");
@@ -245,6 +255,7 @@ try {
   await submit(page, "#security", "Turn on");
   const recovery = await page.locator(".recovery-codes code").allTextContents();
   check(recovery.length === 10, `ten recovery codes shown once (${recovery.length})`);
+  await shot(page, "04-recovery-codes");
   check((await page.textContent("#security")).includes("On"), "two-factor sign-in is on");
 
   // Sign out, then in with the app code (a wrong one first).
@@ -254,6 +265,7 @@ try {
   await page.fill("#code", totp(secret) === "123456" ? "654321" : "123456");
   await submit(page, "form[action='/signin/2fa']", "Continue");
   check(await page.getByText("attempts left").isVisible(), "a wrong code shows the attempts left");
+  await shot(page, "05-two-factor-wrong-code");
   used = await nextStep(used);
   await page.fill("#code", totp(secret, used));
   await submit(page, "form[action='/signin/2fa']", "Continue");
@@ -273,6 +285,7 @@ try {
   await submit(page, "#keys", "Create key");
   const key = (await page.textContent("#new-key-value")).trim();
   check(key.startsWith("sk_live_"), "the new key is shown");
+  await shot(page, "06-new-api-key");
   check((await apiStatus(key)) === 200, "the key works on the API");
   const row = page.locator("li[data-key='browser bot']");
   check((await row.textContent()).includes("account:read"), "the key is listed with its scopes");
@@ -285,6 +298,9 @@ try {
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `no sideways scrolling on a phone (${overflow}px)`);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shot(page, "07-account-phone-dark");
+  await page.emulateMedia({ colorScheme: "light" });
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // Another browser signs in; this one ends its session.
@@ -315,6 +331,7 @@ try {
   await resetPage.fill("#password", NEW_PASSWORD);
   await submit(resetPage, "form[action='/reset-password']", "Set the new password");
   check(await resetPage.locator("#code").isVisible(), "a code is asked for with two-factor on");
+  await shot(resetPage, "08-reset-needs-code");
   await resetPage.fill("#password", NEW_PASSWORD);
   await resetPage.fill("#code", recovery[2]);
   await submit(resetPage, "form[action='/reset-password']", "Set the new password");

@@ -362,7 +362,7 @@ async fn account_forms_show_errors_next_to_fields_and_keep_the_session() {
     assert!(!listed.body.contains(&key), "the key is shown once only");
     let id_at = listed
         .body
-        .find(r#"action="/account/api-keys/revoke""#)
+        .find(r#"action="/account/api-keys/revoke#keys""#)
         .unwrap();
     let id: String = listed.body[id_at..]
         .split("name=\"id\" value=\"")

@@ -158,16 +158,20 @@ pub fn failure(error: AccountError, section: &str, password_field: &str) -> Fail
             Problems::field(key(field), text)
         }
         AccountError::Password(problem) => {
-            let mut p = Problems::field(key(password_field), sentence(&problem.to_string()));
-            if let PasswordProblem::TooWeak {
-                warning,
-                suggestions,
-                ..
-            } = problem
-            {
-                p.advice = warning.into_iter().chain(suggestions).collect();
+            match problem {
+                // The advice is listed under the message, not repeated in it.
+                PasswordProblem::TooWeak {
+                    warning,
+                    suggestions,
+                    ..
+                } => {
+                    let mut p =
+                        Problems::field(key(password_field), "The password is too easy to guess.");
+                    p.advice = warning.into_iter().chain(suggestions).collect();
+                    p
+                }
+                other => Problems::field(key(password_field), sentence(&other.to_string())),
             }
-            p
         }
         AccountError::WrongCode { remaining } => Problems::field(
             key("code"),
