@@ -1,12 +1,13 @@
 //! The account pages as a browser without JavaScript uses them: plain form posts,
-//! redirects and cookies, against the real server (reqwest, redirects not followed).
+//! redirects and cookies, against the real server (reqwest, redirects not followed), on
+//! SQLite and on the live PostgreSQL (`TEST_DATABASE_URL`).
 
 mod support;
 
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
-use support::accounts::{Harness, PASSWORD};
+use support::accounts::{on_both_backends, Harness, PASSWORD};
 
 /// A browser's cookie jar and its same-origin form posts.
 struct Browser {
@@ -189,210 +190,214 @@ async fn signed_up_and_verified(h: &Harness, b: &mut Browser) {
 
 #[tokio::test]
 async fn sign_up_verify_sign_in_account_and_sign_out_without_javascript() {
-    let h = Harness::start(&[], None).await;
-    let mut b = Browser::new(&h);
+    on_both_backends(&[], |h: Harness| async move {
+        let mut b = Browser::new(&h);
 
-    let gate = b.get("/account").await;
-    assert_eq!(gate.status, StatusCode::SEE_OTHER);
-    assert_eq!(gate.location(), "/signin?notice=sign-in&next=%2Faccount");
+        let gate = b.get("/account").await;
+        assert_eq!(gate.status, StatusCode::SEE_OTHER);
+        assert_eq!(gate.location(), "/signin?notice=sign-in&next=%2Faccount");
 
-    signed_up_and_verified(&h, &mut b).await;
+        signed_up_and_verified(&h, &mut b).await;
 
-    let wrong = b
-        .post(
-            "/signin",
-            &[("email", EMAIL), ("password", "not the password")],
-        )
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.body.contains("The email or password is wrong."));
-    assert!(wrong.set_cookies().is_empty());
+        let wrong = b
+            .post(
+                "/signin",
+                &[("email", EMAIL), ("password", "not the password")],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("The email or password is wrong."));
+        assert!(wrong.set_cookies().is_empty());
 
-    let signed_in = b
-        .post(
-            "/signin",
-            &[
-                ("email", EMAIL),
-                ("password", PASSWORD),
-                ("next", "https://evil.example/"),
-            ],
-        )
-        .await;
-    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
-    assert_eq!(signed_in.location(), "/account", "only local paths in next");
-    let cookies = signed_in.set_cookies();
-    let session = cookies
-        .iter()
-        .find(|c| c.starts_with("__Host-ss_session="))
-        .expect("a session cookie");
-    assert!(session.contains("HttpOnly"), "{session}");
-    assert!(session.contains("SameSite=Lax"), "{session}");
-    assert!(
-        session.contains("Secure") && session.contains("Path=/"),
-        "{session}"
-    );
-    assert!(cookies.iter().any(|c| c.starts_with("__Host-ss_device=")
-        && c.contains("HttpOnly")
-        && c.contains("SameSite=Lax")));
-    assert!(b.has("__Host-ss_csrf"));
+        let signed_in = b
+            .post(
+                "/signin",
+                &[
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                    ("next", "https://evil.example/"),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+        assert_eq!(signed_in.location(), "/account", "only local paths in next");
+        let cookies = signed_in.set_cookies();
+        let session = cookies
+            .iter()
+            .find(|c| c.starts_with("__Host-ss_session="))
+            .expect("a session cookie");
+        assert!(session.contains("HttpOnly"), "{session}");
+        assert!(session.contains("SameSite=Lax"), "{session}");
+        assert!(
+            session.contains("Secure") && session.contains("Path=/"),
+            "{session}"
+        );
+        assert!(cookies.iter().any(|c| c.starts_with("__Host-ss_device=")
+            && c.contains("HttpOnly")
+            && c.contains("SameSite=Lax")));
+        assert!(b.has("__Host-ss_csrf"));
 
-    let account = b.get("/account").await;
-    assert_eq!(account.status, StatusCode::OK);
-    assert!(account.body.contains(EMAIL));
-    assert!(
-        account.body.contains(r#"action="/signout""#),
-        "nav offers sign-out"
-    );
-    assert!(account.body.contains("This browser"));
-    let landing = b.get("/").await;
-    assert!(landing.body.contains(r#"href="/account""#));
-    assert!(!landing.body.contains(r#"href="/signin""#));
+        let account = b.get("/account").await;
+        assert_eq!(account.status, StatusCode::OK);
+        assert!(account.body.contains(EMAIL));
+        assert!(
+            account.body.contains(r#"action="/signout""#),
+            "nav offers sign-out"
+        );
+        assert!(account.body.contains("This browser"));
+        let landing = b.get("/").await;
+        assert!(landing.body.contains(r#"href="/account""#));
+        assert!(!landing.body.contains(r#"href="/signin""#));
 
-    // Another site's form posting with the cookie is refused, and nothing happens.
-    let forged = b.post_from("/signout", &[], "cross-site").await;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let forged = b
-        .post_from(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", "an attacker's chosen phrase 99"),
-            ],
-            "cross-site",
-        )
-        .await;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(b.get("/account").await.status, StatusCode::OK);
+        // Another site's form posting with the cookie is refused, and nothing happens.
+        let forged = b.post_from("/signout", &[], "cross-site").await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let forged = b
+            .post_from(
+                "/account/password",
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", "an attacker's chosen phrase 99"),
+                ],
+                "cross-site",
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert_eq!(b.get("/account").await.status, StatusCode::OK);
 
-    let out = b.post("/signout", &[]).await;
-    assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert_eq!(out.location(), "/signin?notice=signed-out");
-    assert!(out
-        .set_cookies()
-        .iter()
-        .any(|c| c.starts_with("__Host-ss_session=;") && c.contains("Max-Age=0")));
-    assert!(!b.has("__Host-ss_session"));
-    assert_eq!(b.get("/account").await.status, StatusCode::SEE_OTHER);
-    let landing = b.get("/").await;
-    assert!(landing.body.contains(r#"href="/signin""#));
-    assert!(landing.body.contains(r#"href="/signup""#));
-    h.server.stop().await;
+        let out = b.post("/signout", &[]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert_eq!(out.location(), "/signin?notice=signed-out");
+        assert!(out
+            .set_cookies()
+            .iter()
+            .any(|c| c.starts_with("__Host-ss_session=;") && c.contains("Max-Age=0")));
+        assert!(!b.has("__Host-ss_session"));
+        assert_eq!(b.get("/account").await.status, StatusCode::SEE_OTHER);
+        let landing = b.get("/").await;
+        assert!(landing.body.contains(r#"href="/signin""#));
+        assert!(landing.body.contains(r#"href="/signup""#));
+        h.server.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn account_forms_show_errors_next_to_fields_and_keep_the_session() {
-    let h = Harness::start(&[], None).await;
-    let mut b = Browser::new(&h);
-    signed_up_and_verified(&h, &mut b).await;
-    let signed_in = b
-        .post(
-            "/signin",
-            &[
-                ("email", EMAIL),
-                ("password", PASSWORD),
-                ("next", "/account#keys"),
-            ],
-        )
-        .await;
-    assert_eq!(signed_in.location(), "/account#keys");
+    on_both_backends(&[], |h: Harness| async move {
+        let mut b = Browser::new(&h);
+        signed_up_and_verified(&h, &mut b).await;
+        let signed_in = b
+            .post(
+                "/signin",
+                &[
+                    ("email", EMAIL),
+                    ("password", PASSWORD),
+                    ("next", "/account#keys"),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.location(), "/account#keys");
 
-    let wrong = b
-        .post(
-            "/account/password",
-            &[("current_password", "nope"), ("new_password", "x")],
-        )
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.body.contains("The current password is wrong."));
+        let wrong = b
+            .post(
+                "/account/password",
+                &[("current_password", "nope"), ("new_password", "x")],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("The current password is wrong."));
 
-    let new_password = "marmalade glacier violin 77";
-    let changed = b
-        .post(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("new_password", new_password),
-            ],
-        )
-        .await;
-    assert_eq!(changed.status, StatusCode::SEE_OTHER);
-    assert_eq!(changed.location(), "/account?done=password#password");
-    let page = b.get("/account?done=password").await;
-    assert_eq!(page.status, StatusCode::OK, "the new session cookie works");
-    assert!(page.body.contains("Your password is changed"));
+        let new_password = "marmalade glacier violin 77";
+        let changed = b
+            .post(
+                "/account/password",
+                &[
+                    ("current_password", PASSWORD),
+                    ("new_password", new_password),
+                ],
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER);
+        assert_eq!(changed.location(), "/account?done=password#password");
+        let page = b.get("/account?done=password").await;
+        assert_eq!(page.status, StatusCode::OK, "the new session cookie works");
+        assert!(page.body.contains("Your password is changed"));
 
-    // API keys: a bad form is a message, a good one shows the key once.
-    let bad = b
-        .post("/account/api-keys", &[("name", "bot"), ("scopes", "nope")])
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("field-error"), "{}", bad.body);
-    let days = b
-        .post(
-            "/account/api-keys",
-            &[
-                ("name", "bot"),
-                ("scopes", "scans:read"),
-                ("expires_in_days", "soon"),
-            ],
-        )
-        .await;
-    assert_eq!(days.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let created = b
-        .post(
-            "/account/api-keys",
-            &[
-                ("name", "bot"),
-                ("scopes", "scans:read"),
-                ("scopes", "account:read"),
-                ("expires_in_days", "30"),
-            ],
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::OK);
-    let start = created.body.find("sk_live_").expect("the key is shown");
-    let key: String = created.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .collect();
-    let (status, _) = h.get("/api/v1/account", Some(&key)).await;
-    assert_eq!(status, StatusCode::OK);
-    let listed = b.get("/account").await;
-    assert!(listed.body.contains("scans:read, account:read"));
-    assert!(!listed.body.contains(&key), "the key is shown once only");
-    let id_at = listed
-        .body
-        .find(r#"action="/account/api-keys/revoke#keys""#)
-        .unwrap();
-    let id: String = listed.body[id_at..]
-        .split("name=\"id\" value=\"")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    let revoked = b.post("/account/api-keys/revoke", &[("id", &id)]).await;
-    assert_eq!(revoked.location(), "/account?done=key-revoked#keys");
-    let (status, _) = h.get("/api/v1/account", Some(&key)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let unknown = b.post("/account/api-keys/revoke", &[("id", "x")]).await;
-    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-
-    // Garbage bodies are messages, never a 500.
-    for path in ["/signin", "/signup", "/forgot-password", "/reset-password"] {
-        let response = b
-            .http
-            .post(format!("{}{path}", b.base))
-            .header("content-type", "text/plain")
-            .body(vec![0xffu8, b'%', b'='])
-            .send()
-            .await
+        // API keys: a bad form is a message, a good one shows the key once.
+        let bad = b
+            .post("/account/api-keys", &[("name", "bot"), ("scopes", "nope")])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("field-error"), "{}", bad.body);
+        let days = b
+            .post(
+                "/account/api-keys",
+                &[
+                    ("name", "bot"),
+                    ("scopes", "scans:read"),
+                    ("expires_in_days", "soon"),
+                ],
+            )
+            .await;
+        assert_eq!(days.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let created = b
+            .post(
+                "/account/api-keys",
+                &[
+                    ("name", "bot"),
+                    ("scopes", "scans:read"),
+                    ("scopes", "account:read"),
+                    ("expires_in_days", "30"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::OK);
+        let start = created.body.find("sk_live_").expect("the key is shown");
+        let key: String = created.body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        let (status, _) = h.get("/api/v1/account", Some(&key)).await;
+        assert_eq!(status, StatusCode::OK);
+        let listed = b.get("/account").await;
+        assert!(listed.body.contains("scans:read, account:read"));
+        assert!(!listed.body.contains(&key), "the key is shown once only");
+        let id_at = listed
+            .body
+            .find(r#"action="/account/api-keys/revoke#keys""#)
             .unwrap();
-        assert!(
-            response.status().is_client_error(),
-            "{path}: {}",
-            response.status()
-        );
-    }
-    h.server.stop().await;
+        let id: String = listed.body[id_at..]
+            .split("name=\"id\" value=\"")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        let revoked = b.post("/account/api-keys/revoke", &[("id", &id)]).await;
+        assert_eq!(revoked.location(), "/account?done=key-revoked#keys");
+        let (status, _) = h.get("/api/v1/account", Some(&key)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let unknown = b.post("/account/api-keys/revoke", &[("id", "x")]).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Garbage bodies are messages, never a 500.
+        for path in ["/signin", "/signup", "/forgot-password", "/reset-password"] {
+            let response = b
+                .http
+                .post(format!("{}{path}", b.base))
+                .header("content-type", "text/plain")
+                .body(vec![0xffu8, b'%', b'='])
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                response.status().is_client_error(),
+                "{path}: {}",
+                response.status()
+            );
+        }
+        h.server.stop().await;
+    })
+    .await;
 }
