@@ -381,6 +381,47 @@ async fn account_forms_show_errors_next_to_fields_and_keep_the_session() {
         let unknown = b.post("/account/api-keys/revoke", &[("id", "x")]).await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+        // The email change: the password is checked, then the new address confirms.
+        let wrong = b
+            .post(
+                "/account/email",
+                &[("new_email", "moved@example.com"), ("password", "nope")],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            wrong.body.contains("The password is wrong."),
+            "{}",
+            wrong.body
+        );
+        assert!(wrong.body.contains(r#"value="moved@example.com""#));
+        let asked = b
+            .post(
+                "/account/email",
+                &[
+                    ("new_email", "moved@example.com"),
+                    ("password", new_password),
+                ],
+            )
+            .await;
+        assert_eq!(asked.location(), "/account?done=email#email");
+        let token = h
+            .token_from_mail("moved@example.com", "email_verification")
+            .await;
+        let confirmed = b.post("/verify-email", &[("token", &token)]).await;
+        assert_eq!(confirmed.location(), "/signin?notice=verified");
+        assert_eq!(b.get("/account").await.status, StatusCode::SEE_OTHER);
+        let back = b
+            .post(
+                "/signin",
+                &[("email", "moved@example.com"), ("password", new_password)],
+            )
+            .await;
+        assert_eq!(back.location(), "/account");
+        assert!(b.get("/account").await.body.contains("moved@example.com"));
+        let security = b.get("/account/security").await;
+        assert_eq!(security.location(), "/account#security");
+
         // Garbage bodies are messages, never a 500.
         for path in ["/signin", "/signup", "/forgot-password", "/reset-password"] {
             let response = b
