@@ -25,6 +25,16 @@ const PAGES = [
   { path: "/", status: 200, html: true },
   { path: "/pricing", status: 200, html: true },
   { path: "/api/docs", status: 200, html: true },
+  { path: "/signup", status: 200, html: true },
+  { path: "/signup/sent", status: 200, html: true },
+  { path: "/signin", status: 200, html: true },
+  { path: "/signin?notice=verified", status: 200, html: true },
+  { path: "/forgot-password", status: 200, html: true },
+  { path: "/forgot-password/sent", status: 200, html: true },
+  { path: "/verify-email?token=example", status: 200, html: true },
+  { path: "/reset-password?token=example", status: 200, html: true },
+  // Signed out, the account page leads to sign-in.
+  { path: "/account", status: 200, html: true },
   { path: "/no-such-page", status: 404, html: true },
   { path: "/healthz", status: 200, html: false },
 ];

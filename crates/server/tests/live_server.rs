@@ -1,14 +1,17 @@
 //! Checks that need tools outside Rust, against a real server: the browser smoke test of
 //! every public page (tests/browser/smoke.mjs: Debian's Chromium driven by
-//! playwright-core) and `promtool check metrics` on the exposition that traffic left.
-//! Both tools are required: a missing one fails the test with how to install it.
+//! playwright-core), `promtool check metrics` on the exposition that traffic left, and
+//! the account pages end to end in the browser (tests/browser/accounts.mjs) with the
+//! server's mail caught by a real SMTP server (aiosmtpd). Every tool is required: a
+//! missing one fails the test with how to install it.
 
 mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use support::TestServer;
+use support::smtp::{free_port, SmtpSink};
+use support::{TempDir, TestServer};
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -93,4 +96,61 @@ async fn public_pages_load_cleanly_in_a_browser_and_metrics_pass_promtool() {
         String::from_utf8_lossy(&check.stderr)
     );
     server.stop().await;
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn account_pages_work_end_to_end_in_a_browser() {
+    require("node", "apt-get install -y nodejs npm");
+    require("python3", "apt-get install -y python3 python3-aiosmtpd");
+    let browser_tests = repository().join("tests/browser");
+    assert!(
+        browser_tests.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed: run `npm ci` in tests/browser"
+    );
+    assert!(
+        Path::new(&chromium()).exists(),
+        "Chromium is needed at {} (apt-get install -y chromium, or set CHROMIUM)",
+        chromium()
+    );
+    let mail = TempDir::new("mail");
+    let sink = SmtpSink::start(free_port(), &mail.0);
+    let port = sink.port.to_string();
+    let server = TestServer::start(&[
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", port.as_str()),
+        ("SMTP_TLS", "none"),
+        ("FROM_EMAIL", "accounts@scanner.example"),
+        // One browser signs in many times from one address.
+        ("RATE_LIMIT_AUTH", "10000/min"),
+        ("RATE_LIMIT_ANONYMOUS", "100000/min"),
+        // Its many sign-ins each mail the owner; the reset link must not wait an hour.
+        ("EMAIL_RATE_SECURITY", "1000/h"),
+        ("EMAIL_RATE_ACCOUNT", "1000/h"),
+    ])
+    .await;
+
+    let base = server.base.clone();
+    let dir = sink.dir.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(browser_tests.join("accounts.mjs"))
+            .arg(&base)
+            .arg(&dir)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        run.status.success(),
+        "browser account test failed:\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    server.stop().await;
+    drop(sink);
 }

@@ -122,7 +122,19 @@ pub async fn authenticate(
         request.extensions_mut().insert(identity);
     }
     let mut response = next.run(request).await;
-    if let Some(tokens) = renewed {
+    // A handler that set the session cookie itself (sign-out, a password change) has
+    // the last word: the renewed cookie of the old session must not override it.
+    let handler_set_session = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            SESSION_COOKIES
+                .iter()
+                .any(|name| v.starts_with(&format!("{name}=")))
+        });
+    if let Some(tokens) = renewed.filter(|_| !handler_set_session) {
         let cookies = crate::web::session_cookies::for_session(&app.config, &tokens);
         for cookie in cookies {
             response.headers_mut().append(header::SET_COOKIE, cookie);

@@ -2,6 +2,7 @@
 //! `crates/server/templates/` inside the shared layout.
 
 use super::assets;
+use crate::http::identity::Authenticated;
 use crate::http::request_id;
 use crate::market::universe::Source;
 use crate::plans::Plan;
@@ -21,15 +22,27 @@ pub struct Shell {
     pub nav: &'static str,
     /// A notice across the top of every page, e.g. that market data is synthetic.
     pub banner: Option<String>,
+    /// Whether the visitor is signed in: the navigation offers the account or sign-in.
+    pub signed_in: bool,
 }
 
 impl Shell {
-    fn new(title: impl Into<String>, nav: &'static str, banner: Option<String>) -> Shell {
+    pub(crate) fn new(
+        title: impl Into<String>,
+        nav: &'static str,
+        banner: Option<String>,
+    ) -> Shell {
         Shell {
             title: title.into(),
             nav,
             banner,
+            signed_in: false,
         }
+    }
+
+    pub(crate) fn signed_in(mut self, signed_in: bool) -> Shell {
+        self.signed_in = signed_in;
+        self
     }
 
     /// The cache-busting URL of an embedded static file.
@@ -44,7 +57,7 @@ impl Shell {
 
 /// The site-wide notice for this deployment: visitors must never take the synthetic
 /// demo market for real prices.
-fn banner(app: &AppState) -> Option<String> {
+pub(crate) fn banner(app: &AppState) -> Option<String> {
     (app.universe().source == Source::Demo).then(|| {
         "Demo data: the market shown here is synthetic, generated for trying Stock Scanner out."
             .to_string()
@@ -74,17 +87,19 @@ struct ErrorPage {
     request_id: Option<String>,
 }
 
-pub async fn landing(State(app): State<AppState>) -> Response {
+pub async fn landing(State(app): State<AppState>, caller: Option<Authenticated>) -> Response {
     let shell = Shell::new(
         "Stock Scanner — scan the market in milliseconds",
         "home",
         banner(&app),
-    );
+    )
+    .signed_in(caller.is_some());
     render(StatusCode::OK, &Landing { shell })
 }
 
-pub async fn pricing(State(app): State<AppState>) -> Response {
-    let shell = Shell::new("Pricing — Stock Scanner", "pricing", banner(&app));
+pub async fn pricing(State(app): State<AppState>, caller: Option<Authenticated>) -> Response {
+    let shell =
+        Shell::new("Pricing — Stock Scanner", "pricing", banner(&app)).signed_in(caller.is_some());
     let page = Pricing {
         shell,
         plans: &app.config.plans,
@@ -115,8 +130,9 @@ struct ApiDocs {
 }
 
 /// The interactive API reference, drawn in the browser from the OpenAPI document.
-pub async fn api_docs(State(app): State<AppState>) -> Response {
-    let shell = Shell::new("API reference — Stock Scanner", "", banner(&app));
+pub async fn api_docs(State(app): State<AppState>, caller: Option<Authenticated>) -> Response {
+    let shell =
+        Shell::new("API reference — Stock Scanner", "", banner(&app)).signed_in(caller.is_some());
     render(StatusCode::OK, &ApiDocs { shell })
 }
 
@@ -158,7 +174,7 @@ pub fn error_page(status: StatusCode) -> Response {
 
 /// Renders a page; a template failure is logged and answered with a bare page, since
 /// the friendly error page is itself a template.
-fn render(status: StatusCode, page: &impl Template) -> Response {
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {

@@ -64,3 +64,13 @@ pub fn cleared(config: &Config) -> Vec<HeaderValue> {
         cookie(config, "csrf", "", 0, false),
     ]
 }
+
+/// The two-factor challenge of a sign-in in progress: HttpOnly, for the few minutes the
+/// second step may take, so the challenge never appears in a URL or a page.
+pub fn challenge(config: &Config, token: &str, max_age: i64) -> HeaderValue {
+    cookie(config, "challenge", token, max_age, true)
+}
+
+pub fn challenge_cleared(config: &Config) -> HeaderValue {
+    cookie(config, "challenge", "", 0, true)
+}

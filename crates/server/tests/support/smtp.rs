@@ -7,7 +7,8 @@ use std::process::{Child, Command, Stdio};
 /// A running aiosmtpd that writes each message to a file; killed on drop.
 pub struct SmtpSink {
     child: Child,
-    dir: PathBuf,
+    pub dir: PathBuf,
+    pub port: u16,
 }
 
 impl SmtpSink {
@@ -31,10 +32,15 @@ impl SmtpSink {
         let mut line = String::new();
         let stdout = child.stdout.take().unwrap();
         std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        assert_eq!(
+            line.trim(),
+            "ready",
+            "the SMTP sink did not start: python3 needs aiosmtpd (pip install -r scripts/requirements.txt)"
+        );
         SmtpSink {
             child,
             dir: dir.to_path_buf(),
+            port,
         }
     }
 
