@@ -1,12 +1,11 @@
 //! The two-factor and API key forms of `/account`. The enrolment secret, the recovery
 //! codes and a new key are shown in the answer to the post itself, once.
 
-use super::account_settings::{page, refused, session_of, to_sign_in, Extra, Setup};
+use super::account_settings::{page, refused, Extra, Setup, SignedIn};
 use super::forms::{see_other, FormData};
 use crate::accounts::api_keys::{self, NewKey};
 use crate::accounts::AccountError;
 use crate::api::auth::RequestContext;
-use crate::http::identity::Authenticated;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -23,11 +22,8 @@ fn inline_svg(svg: &str) -> String {
 
 pub async fn two_factor_setup(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     match app.accounts.two_factor_setup(&app.db, &identity.user).await {
         Ok(enrolment) => {
             let extra = Extra {
@@ -45,13 +41,10 @@ pub async fn two_factor_setup(
 
 pub async fn two_factor_confirm(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let form = FormData::parse(&body);
     let code = form.get("code");
     match app
@@ -82,13 +75,10 @@ pub async fn two_factor_confirm(
 
 pub async fn two_factor_disable(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let form = FormData::parse(&body);
     match app
         .accounts
@@ -118,13 +108,10 @@ pub async fn two_factor_disable(
 
 pub async fn recovery_codes(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let form = FormData::parse(&body);
     match app
         .accounts
@@ -160,13 +147,10 @@ pub async fn recovery_codes(
 
 pub async fn create_key(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let form = FormData::parse(&body);
     let name = form.get("name");
     let expires_in_days = match form.opt("expires_in_days").map(|d| d.parse::<u32>()) {
@@ -209,13 +193,10 @@ pub async fn create_key(
 
 pub async fn revoke_key(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let id = FormData::parse(&body).get("id").trim().parse::<i64>();
     let result = match id {
         Ok(id) => api_keys::revoke(&app.db, identity.user.id, id, &ctx).await,

@@ -12,21 +12,32 @@ use crate::accounts::identity::Identity;
 use crate::accounts::sessions::{SessionInfo, SessionKind};
 use crate::accounts::{find_user, AccountError, Context};
 use crate::api::auth::RequestContext;
-use crate::http::identity::Authenticated;
 use crate::state::AppState;
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-/// The signed-in session behind a request (never an API key).
-pub(super) fn session_of(caller: Option<Authenticated>) -> Option<Identity> {
-    caller
-        .map(|Authenticated(identity)| identity)
-        .filter(|identity| identity.session().is_some())
+/// A handler argument: the user signed in with a web session (never an API key); anyone
+/// else is sent to the sign-in page, which brings them back to `/account`.
+pub struct SignedIn(pub Identity);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        parts
+            .extensions
+            .get::<Identity>()
+            .filter(|identity| identity.session().is_some())
+            .cloned()
+            .map(SignedIn)
+            .ok_or_else(|| to_sign_in("/account"))
+    }
 }
 
 /// The way to the sign-in page, back to `next` afterwards.
@@ -187,12 +198,9 @@ pub(super) async fn refused(
 
 pub async fn account(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     query: Query<AccountQuery>,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let extra = Extra {
         notice: done_message(query.done.as_deref()),
         ..Extra::default()
@@ -207,13 +215,10 @@ pub async fn security() -> Response {
 
 pub async fn change_email(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let form = FormData::parse(&body);
     let new_email = form.get("new_email");
     match app
@@ -241,13 +246,10 @@ pub async fn change_email(
 
 pub async fn change_password(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let form = FormData::parse(&body);
     let changed = app
         .accounts
@@ -294,19 +296,16 @@ async fn new_session(
 
 pub async fn revoke_session(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
     body: Bytes,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     let id = FormData::parse(&body).get("id");
     if identity.session() == Some(id.as_str()) {
         // Ending this very session is signing out.
         return super::account_pages::signout(
             State(app),
-            Some(Authenticated(identity)),
+            Some(crate::http::identity::Authenticated(identity)),
             RequestContext(ctx),
         )
         .await;
@@ -333,12 +332,9 @@ pub async fn revoke_session(
 
 pub async fn revoke_other_sessions(
     State(app): State<AppState>,
-    caller: Option<Authenticated>,
+    SignedIn(identity): SignedIn,
     RequestContext(ctx): RequestContext,
 ) -> Response {
-    let Some(identity) = session_of(caller) else {
-        return to_sign_in("/account");
-    };
     match app
         .accounts
         .revoke_other_sessions(&app.db, identity.user.id, identity.session(), &ctx)
