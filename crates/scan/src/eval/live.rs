@@ -14,16 +14,21 @@
 //!
 //! An update is also short, so its parallel part is shaped for latency rather than
 //! balance: the new bars are checked on the calling thread (cheaper than a round trip
-//! through the thread pool), then the symbols are cut into one contiguous part per
-//! thread, and the caller updates the first part itself while the pool's threads take
-//! the others, so each helper is woken once per update and the caller never waits to
-//! be woken.
+//! through the thread pool), then the caller and one helper per other thread of the
+//! pool take parts of a few hundred symbols in turn, so the caller starts at once, each
+//! helper is woken once per update, and the caller never waits to be woken.
 
 use super::stream::{ProgramState, StateMut, StepState};
 use super::{check_next, update_symbol, Match, Plan, ScanOutcome, SymbolFrames, SymbolState};
 use crate::series::{Bar, BarProblem, BarSeries};
 use crate::time::BarTime;
 use rayon::prelude::*;
+use std::sync::{Mutex, PoisonError};
+
+/// Symbols per part of an update (see [`MarketStream::update`]): a few dozen
+/// microseconds of work, so that parts are taken rarely enough that taking one costs
+/// nothing, and the last ones even out the threads' shares.
+const PART: usize = 256;
 
 /// A bar refused by a streaming update.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -132,33 +137,39 @@ impl MarketStream {
         }
         let plan = &self.plan;
         let (k, m) = (self.states_per_symbol, self.cells_per_symbol);
-        // One contiguous, equal part per thread; the calling thread takes the first
-        // itself and hands the others to the pool. An update is short (a fraction of a
-        // millisecond), so what matters is how soon the helpers start, not balancing:
-        // the caller starts at once, and each helper is woken once per update (where
-        // a parallel iterator would also make the caller wait to be woken at the end).
-        let threads = rayon::current_num_threads().max(1);
-        let per_part = n.div_ceil(threads).max(1);
-        let states = split(&mut self.states, per_part * k);
-        let cells = split(&mut self.cells, per_part * m);
+        // Parts of `PART` consecutive symbols, taken in turn by the calling thread and
+        // by one helper per other thread of the pool, whichever is free: the caller
+        // starts at once (no round trip through the pool), each helper is woken once
+        // per update, and a helper that wakes late or is preempted leaves the parts it
+        // has not taken to the others, so the caller waits at most for parts already
+        // under way.
+        let states = split(&mut self.states, PART * k);
+        let cells = split(&mut self.cells, PART * m);
         let parts = self
             .latest
-            .chunks_mut(per_part)
-            .zip(bars.chunks(per_part))
+            .chunks_mut(PART)
+            .zip(bars.chunks(PART))
             .zip(states.zip(cells));
-        let update = |((latest, bars), (states, cells)): Part| {
-            update_part(plan, (k, m), latest, bars, states, cells)
+        let parts = Mutex::new(parts);
+        let work = || loop {
+            // The lock is held only to take a part, never while updating one.
+            let part = parts.lock().unwrap_or_else(PoisonError::into_inner).next();
+            let Some(((latest, bars), (states, cells))) = part else {
+                break;
+            };
+            update_part(plan, (k, m), latest, bars, states, cells);
         };
+        let helpers = rayon::current_num_threads()
+            .min(n.div_ceil(PART))
+            .saturating_sub(1);
         rayon::in_place_scope(|scope| {
-            let mut parts = parts;
-            let first = parts.next();
-            for part in parts {
-                scope.spawn(move |_| update(part));
+            for _ in 0..helpers {
+                scope.spawn(|_| work());
             }
-            if let Some(part) = first {
-                update(part);
-            }
+            work();
         });
+        // The parts borrow the blocks; answering reads them.
+        drop(parts);
         Ok(self.outcome())
     }
 
@@ -198,13 +209,6 @@ impl MarketStream {
         outcome
     }
 }
-
-/// One part of an update: the symbols' latest bars, their new bars, and their daily
-/// states and cells.
-type Part<'a> = (
-    (&'a mut [Latest], &'a [Option<Bar>]),
-    (&'a mut [StepState], &'a mut [f64]),
-);
 
 /// `block` cut into pieces of `items` (the last may be shorter); unlike
 /// `chunks_mut`, also when a symbol has no items (then every piece is empty).
