@@ -59,7 +59,50 @@ impl Bar {
     }
 
     /// Checks the rules every bar must satisfy on its own.
+    #[inline]
     pub fn validate(&self) -> Result<(), BarProblem> {
+        if self.obeys_rules() {
+            return Ok(());
+        }
+        self.problem()
+    }
+
+    /// Whether the bar obeys every rule of [`validate`](Self::validate). A market
+    /// stream checks every symbol's new bar before each update, so this is one
+    /// expression without branches (`&` evaluates every test, where `&&` would branch
+    /// on each); only a refused bar goes on to [`problem`](Self::problem), which finds
+    /// the rule it breaks. For finite values each comparison is the negation of the
+    /// one `problem` refuses on.
+    #[inline]
+    fn obeys_rules(&self) -> bool {
+        let Bar {
+            open,
+            high,
+            low,
+            close,
+            volume,
+            adj_close,
+            ..
+        } = *self;
+        let finite = open.is_finite()
+            & high.is_finite()
+            & low.is_finite()
+            & close.is_finite()
+            & volume.is_finite()
+            & adj_close.is_none_or(f64::is_finite);
+        finite
+            & (high >= low)
+            & (high >= open)
+            & (high >= close)
+            & (low <= open)
+            & (low <= close)
+            & (volume >= 0.0)
+    }
+
+    /// The first rule the bar breaks: every field finite, then high ≥ low, the body
+    /// within the range, a volume that is not negative.
+    #[cold]
+    fn problem(&self) -> Result<(), BarProblem> {
         let fields = [
             ("open", self.open),
             ("high", self.high),

@@ -9,18 +9,26 @@
 //! and touches a few adjacent cache lines per symbol, where separately allocated states
 //! cost a scattered miss per step. The last bar's time, close and condition are kept
 //! in a third array beside them, so checking the new bars and answering the scan read
-//! nothing else. Updates run in parallel chunks and make no allocation per symbol; only
-//! the matches are built into results.
+//! nothing else. An update makes no allocation per symbol; only the matches are built
+//! into results.
+//!
+//! An update is also short, so its parallel part is shaped for latency rather than
+//! balance: the new bars are checked on the calling thread (cheaper than a round trip
+//! through the thread pool), then the caller and one helper per other thread of the
+//! pool take parts of a few hundred symbols in turn, so the caller starts at once, each
+//! helper is woken once per update, and the caller never waits to be woken.
 
 use super::stream::{ProgramState, StateMut, StepState};
 use super::{check_next, update_symbol, Match, Plan, ScanOutcome, SymbolFrames, SymbolState};
 use crate::series::{Bar, BarProblem, BarSeries};
 use crate::time::BarTime;
 use rayon::prelude::*;
+use std::sync::{Mutex, PoisonError};
 
-/// Symbols per parallel task: large enough that scheduling costs nothing next to the
-/// work, small enough that two cores share the work evenly.
-const CHUNK: usize = 512;
+/// Symbols per part of an update (see [`MarketStream::update`]): a few dozen
+/// microseconds of work, so that parts are taken rarely enough that taking one costs
+/// nothing, and the last ones even out the threads' shares.
+const PART: usize = 256;
 
 /// A bar refused by a streaming update.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -113,15 +121,12 @@ impl MarketStream {
     pub fn update(&mut self, bars: &[Option<Bar>]) -> Result<ScanOutcome, StreamError> {
         let n = self.latest.len();
         assert_eq!(bars.len(), n, "one entry per symbol");
-        let refused = self
-            .latest
-            .par_iter()
-            .zip(bars)
-            .with_min_len(CHUNK)
-            .position_first(|(latest, bar)| {
-                bar.as_ref()
-                    .is_some_and(|b| check_next(latest.time, b).is_err())
-            });
+        // Serially, on the calling thread: a few nanoseconds per symbol, less than
+        // handing the check to the pool and waiting for it to answer.
+        let refused = self.latest.iter().zip(bars).position(|(latest, bar)| {
+            bar.as_ref()
+                .is_some_and(|b| check_next(latest.time, b).is_err())
+        });
         if let Some(i) = refused {
             let bar = bars[i].as_ref().expect("only a bar is refused");
             let problem = check_next(self.latest[i].time, bar).expect_err("refused above");
@@ -132,26 +137,39 @@ impl MarketStream {
         }
         let plan = &self.plan;
         let (k, m) = (self.states_per_symbol, self.cells_per_symbol);
-        let states = chunks_of(&mut self.states, k, n);
-        let cells = chunks_of(&mut self.cells, m, n);
-        self.latest
-            .par_chunks_mut(CHUNK)
-            .zip(bars.par_chunks(CHUNK))
-            .zip(states)
-            .zip(cells)
-            .for_each(|(((latest, bars), states), cells)| {
-                for (j, (latest, bar)) in latest.iter_mut().zip(bars).enumerate() {
-                    let Some(bar) = bar else { continue };
-                    let daily = StateMut {
-                        states: &mut states[j * k..(j + 1) * k],
-                        cells: &mut cells[j * m..(j + 1) * m],
-                    };
-                    update_symbol(plan, daily, &mut latest.frames, bar);
-                    latest.condition = plan.condition_at(&cells[j * m..(j + 1) * m]);
-                    latest.time = Some(bar.time);
-                    latest.close = bar.close;
-                }
-            });
+        // Parts of `PART` consecutive symbols, taken in turn by the calling thread and
+        // by one helper per other thread of the pool, whichever is free: the caller
+        // starts at once (no round trip through the pool), each helper is woken once
+        // per update, and a helper that wakes late or is preempted leaves the parts it
+        // has not taken to the others, so the caller waits at most for parts already
+        // under way.
+        let states = split(&mut self.states, PART * k);
+        let cells = split(&mut self.cells, PART * m);
+        let parts = self
+            .latest
+            .chunks_mut(PART)
+            .zip(bars.chunks(PART))
+            .zip(states.zip(cells));
+        let parts = Mutex::new(parts);
+        let work = || loop {
+            // The lock is held only to take a part, never while updating one.
+            let part = parts.lock().unwrap_or_else(PoisonError::into_inner).next();
+            let Some(((latest, bars), (states, cells))) = part else {
+                break;
+            };
+            update_part(plan, (k, m), latest, bars, states, cells);
+        };
+        let helpers = rayon::current_num_threads()
+            .min(n.div_ceil(PART))
+            .saturating_sub(1);
+        rayon::in_place_scope(|scope| {
+            for _ in 0..helpers {
+                scope.spawn(|_| work());
+            }
+            work();
+        });
+        // The parts borrow the blocks; answering reads them.
+        drop(parts);
         Ok(self.outcome())
     }
 
@@ -192,16 +210,36 @@ impl MarketStream {
     }
 }
 
-/// `block` cut into one piece per chunk of [`CHUNK`] symbols, each holding its symbols'
-/// `per_symbol` items; unlike `par_chunks_mut`, this also works when there are none.
-fn chunks_of<T>(block: &mut [T], per_symbol: usize, symbols: usize) -> Vec<&mut [T]> {
+/// `block` cut into pieces of `items` (the last may be shorter); unlike
+/// `chunks_mut`, also when a symbol has no items (then every piece is empty).
+fn split<T>(block: &mut [T], items: usize) -> impl Iterator<Item = &mut [T]> {
     let mut rest = block;
-    (0..symbols.div_ceil(CHUNK))
-        .map(|chunk| {
-            let items = CHUNK.min(symbols - chunk * CHUNK) * per_symbol;
-            let (piece, tail) = std::mem::take(&mut rest).split_at_mut(items);
-            rest = tail;
-            piece
-        })
-        .collect()
+    std::iter::from_fn(move || {
+        let items = items.min(rest.len());
+        let (piece, tail) = std::mem::take(&mut rest).split_at_mut(items);
+        rest = tail;
+        Some(piece)
+    })
+}
+
+/// Takes the new bars of consecutive symbols, which passed [`check_next`].
+fn update_part(
+    plan: &Plan,
+    (k, m): (usize, usize),
+    latest: &mut [Latest],
+    bars: &[Option<Bar>],
+    states: &mut [StepState],
+    cells: &mut [f64],
+) {
+    for (j, (latest, bar)) in latest.iter_mut().zip(bars).enumerate() {
+        let Some(bar) = bar else { continue };
+        let daily = StateMut {
+            states: &mut states[j * k..(j + 1) * k],
+            cells: &mut cells[j * m..(j + 1) * m],
+        };
+        update_symbol(plan, daily, &mut latest.frames, bar);
+        latest.condition = plan.condition_at(&cells[j * m..(j + 1) * m]);
+        latest.time = Some(bar.time);
+        latest.close = bar.close;
+    }
 }

@@ -24,7 +24,9 @@
 
 use super::bar_common::{common_len, is_zero_band, TA_EPSILON};
 use super::lanes::{Inputs, Lane, Lane4, Outputs};
-use super::support::column;
+#[cfg(target_arch = "x86_64")]
+use super::support::hardware_avx2_fma;
+use super::support::{column, BLOCK};
 use super::trange::true_range;
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
@@ -162,8 +164,9 @@ fn di<L: Lane>(dm: L, tr: L) -> L {
 
 /// One bar's +DM1 and -DM1 (each -0.0 when the bar does not make it) and true range,
 /// in the lane kernel, as the scalar loop's `moves` in [`dm_columns`] computes them.
-/// (The scalar loop keeps its own closures: through these shared helpers the compiler
-/// made its -DI loop twice as slow.)
+/// The DI lines' batch loop calls it too, in a pass of its own over a block of bars
+/// (see [`di_blocks`]); ADX's keeps its own closures (interleaved with the smoothing,
+/// through these shared helpers the compiler once made the -DI loop twice as slow).
 ///
 /// On a random walk whether a bar makes +DM1, -DM1 or neither is a
 /// coin toss, so a branch would mispredict on about every other bar; the selects
@@ -444,10 +447,8 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
         (plus_dm, minus_dm, tr)
     };
     if LINE != ADX {
-        out.extend((period..n).map(|i| {
-            let (plus_dm, minus_dm, tr) = smooth(i);
-            di(if LINE == PLUS_DI { plus_dm } else { minus_dm }, tr)
-        }));
+        let dm = if LINE == PLUS_DI { plus_dm } else { minus_dm };
+        di_blocks::<LINE>([high, low, close], period, (dm, tr), &mut out);
         return out;
     }
     // DX of the smoothed sums and whether TA-Lib counts it.
@@ -473,6 +474,86 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
         adx
     }));
     out
+}
+
+/// The smoothed part of a DI line's batch loop, from bar `period` on, given the sums of
+/// the first `period - 1` moves (`dm` for the line's direction, `tr`): appends the DI
+/// of every bar to `out`, which holds the `period` values before it and has room for
+/// all.
+///
+/// In three passes per block of bars, so that only the two Wilder chains stay serial:
+/// first every bar's one-bar move and true range (independent from bar to bar, so
+/// vectorised), then the chains (each bar's sums into the block's outputs), then the
+/// DI's own division over the whole block (vectorised). Interleaved in one loop, that
+/// division competed with the chains' two for the divider on every bar. The values
+/// are the same operations in the same order; only when each runs changes.
+#[inline(always)]
+fn di_blocks<const LINE: u8>(
+    [high, low, close]: [&[f64]; 3],
+    period: usize,
+    (mut dm, mut tr): (f64, f64),
+    out: &mut Vec<f64>,
+) {
+    let n = high.len();
+    let divisor = period as f64;
+    let (mut moves, mut ranges) = ([0.0; BLOCK], [0.0; BLOCK]);
+    let mut start = period;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let len = end - start;
+        let (moves, ranges) = (&mut moves[..len], &mut ranges[..len]);
+        let bars = high[start..end].iter().zip(&low[start..end]);
+        let previous = high[start - 1..end - 1]
+            .iter()
+            .zip(&low[start - 1..end - 1])
+            .zip(&close[start - 1..end - 1]);
+        let buffers = moves.iter_mut().zip(ranges.iter_mut());
+        for (((&h, &l), ((&ph, &pl), &pc)), (mv, range)) in bars.zip(previous).zip(buffers) {
+            let (plus, minus, tr) = bar_moves(h, l, ph, pl, pc);
+            *mv = if LINE == PLUS_DI { plus } else { minus };
+            *range = tr;
+        }
+        let slots = &mut out.spare_capacity_mut()[..len];
+        for (slot, (&mv, range)) in slots.iter_mut().zip(moves.iter().zip(ranges.iter_mut())) {
+            dm = dm - dm / divisor + mv;
+            tr = tr - tr / divisor + *range;
+            slot.write(dm);
+            *range = tr;
+        }
+        // SAFETY: the loop just initialised the `len` slots after the current length
+        // (`start`); `out` has room for all `n` values.
+        unsafe { out.set_len(end) };
+        for (value, &tr) in out[start..end].iter_mut().zip(ranges.iter()) {
+            *value = di(*value, tr);
+        }
+        start = end;
+    }
+}
+
+/// [`dm_columns`] for a DI line, compiled with AVX2 so that the vectorised passes of
+/// [`di_blocks`] take four bars per instruction.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn di_columns_avx2<const LINE: u8>(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+) -> Vec<f64> {
+    dm_columns::<LINE>(high, low, close, period)
+}
+
+/// A DI line's batch loop (period ≥ 2), with AVX2 where the CPU has it.
+fn di_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> {
+    #[cfg(target_arch = "x86_64")]
+    if hardware_avx2_fma() {
+        // SAFETY: the CPU was just checked to support AVX2 and FMA.
+        return unsafe { di_columns_avx2::<LINE>(high, low, close, period) };
+    }
+    dm_columns::<LINE>(high, low, close, period)
 }
 
 /// The first bar with a value: `2 * period - 1` for ADX, `period` for the DIs.
@@ -562,7 +643,7 @@ pub fn plus_di(
     if period == 1 {
         return Ok(run_columns(state, high, low, close));
     }
-    Ok(dm_columns::<PLUS_DI>(high, low, close, period))
+    Ok(di_columns::<PLUS_DI>(high, low, close, period))
 }
 
 /// -DI of the bars; the first `period` outputs are `NaN` (1 for period 1).
@@ -576,7 +657,7 @@ pub fn minus_di(
     if period == 1 {
         return Ok(run_columns(state, high, low, close));
     }
-    Ok(dm_columns::<MINUS_DI>(high, low, close, period))
+    Ok(di_columns::<MINUS_DI>(high, low, close, period))
 }
 
 /// ADX of the bars; the first `2 * period - 1` outputs are `NaN`.

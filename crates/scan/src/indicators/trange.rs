@@ -6,6 +6,9 @@
 
 use super::bar_common::common_len;
 use super::lanes::Lane;
+use super::support::column;
+#[cfg(target_arch = "x86_64")]
+use super::support::hardware_avx2_fma;
 use super::{Hlcv, Streaming};
 
 /// One bar's true range, compared in TA-Lib's order: start from `high - low`, replace
@@ -53,12 +56,32 @@ impl Streaming for Trange {
 /// True range of each bar; the first output is `NaN`. Columns of unequal length are
 /// read up to the shortest.
 pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
+    #[cfg(target_arch = "x86_64")]
+    if hardware_avx2_fma() {
+        // SAFETY: the CPU was just checked to support AVX2 and FMA.
+        return unsafe { trange_avx2(high, low, close) };
+    }
+    trange_columns(high, low, close)
+}
+
+/// [`trange_columns`] compiled with AVX2: four bars per instruction instead of two.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn trange_avx2(high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
+    trange_columns(high, low, close)
+}
+
+#[inline(always)]
+fn trange_columns(high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
     let n = common_len(&[high, low, close]);
-    let mut out = Vec::with_capacity(n);
+    // The first bar's `NaN`, and room for the rest.
+    let mut out = column(n, 1);
     if n == 0 {
         return out;
     }
-    out.push(f64::NAN);
     // Written straight into the spare capacity from zipped slices: no bounds checks
     // and no per-element length update (as `extend` does), so LLVM vectorizes the
     // loop (the two comparisons become `maxpd`, which has the same strict `>`

@@ -10,7 +10,10 @@
 
 use super::bar_common::{common_len, zero_if_scaled_zero};
 use super::lanes::{Inputs, Lane, Lane4, Outputs};
-use super::window_range::{for_each_window_range, window_ranges_lanes, WindowRange};
+use super::support::column;
+#[cfg(target_arch = "x86_64")]
+use super::support::hardware_avx2_fma;
+use super::window_range::{for_each_window_block, window_ranges_lanes, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 #[inline(always)]
@@ -68,12 +71,48 @@ pub fn willr(
     period: usize,
 ) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Willr::NAME, "period", period, 2, MAX_PERIOD)?;
+    #[cfg(target_arch = "x86_64")]
+    if hardware_avx2_fma() {
+        // SAFETY: the CPU was just checked to support AVX2 and FMA.
+        return Ok(unsafe { willr_columns_avx2(high, low, close, period) });
+    }
+    Ok(willr_columns(high, low, close, period))
+}
+
+/// [`willr_columns`] compiled with AVX2, so that its per-window pass runs four
+/// windows per instruction.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn willr_columns_avx2(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> {
+    willr_columns(high, low, close, period)
+}
+
+/// The batch loop, in two passes per block of windows: the window scan finds the
+/// block's extremes, then the formula runs over the whole block. The formula's
+/// division is independent from window to window, so the compiler vectorises that
+/// pass, where interleaved with the scan it was one scalar division per bar. The
+/// values are the same: IEEE division is correctly rounded in every lane width, and
+/// the selects compare as the scalar code does.
+#[inline(always)]
+fn willr_columns(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> {
     let n = common_len(&[high, low, close]);
-    let mut out = vec![f64::NAN; n];
-    for_each_window_range(high, low, n, period, |i, hh, ll| {
-        out[i] = williams_r(close[i], hh, ll)
+    let mut out = column(n, period - 1);
+    for_each_window_block(high, low, n, period, |first, highest, lowest| {
+        let closes = &close[first..first + highest.len()];
+        let slots = &mut out.spare_capacity_mut()[..highest.len()];
+        let windows = closes.iter().zip(highest).zip(lowest);
+        for (slot, ((&close, &hh), &ll)) in slots.iter_mut().zip(windows) {
+            slot.write(williams_r(close, hh, ll));
+        }
+        // SAFETY: the loop initialised the `highest.len()` slots after the current
+        // length (`first`: the blocks come in order, after the `period - 1` NaNs), and
+        // the capacity is `n`, past the block's last window.
+        unsafe { out.set_len(first + highest.len()) };
     });
-    Ok(out)
+    out
 }
 
 /// WILLR of four series of equal length at once, into outputs already holding `NaN`;

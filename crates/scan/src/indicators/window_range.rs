@@ -8,7 +8,7 @@
 //! (amortized O(1) per bar, no allocation after construction, where TA-Lib's
 //! rescan degrades to O(period) per bar on a trend).
 
-use super::lanes::{Inputs, Lane4};
+use super::lanes::{Inputs, Lane, Lane4};
 use std::collections::VecDeque;
 
 /// Streaming window extremes.
@@ -65,11 +65,6 @@ impl WindowRange {
 
 /// Calls `emit(bar, highest high, lowest low)` for every bar from `period - 1` on, in
 /// order, over the first `n` bars of the columns.
-///
-/// Van Herk / Gil-Werman: the bars are cut into blocks of `period`. A window ending at
-/// the last bar of a block is that block; any other window is a suffix of one block
-/// plus a prefix of the next, so one backward pass (suffix extremes, kept in scratch)
-/// and one forward pass (running prefix extremes) per block answer every window.
 #[inline(always)]
 pub(crate) fn for_each_window_range(
     high: &[f64],
@@ -78,51 +73,65 @@ pub(crate) fn for_each_window_range(
     period: usize,
     mut emit: impl FnMut(usize, f64, f64),
 ) {
+    for_each_window_block(high, low, n, period, |first, highest, lowest| {
+        for (k, (&hh, &ll)) in highest.iter().zip(lowest).enumerate() {
+            emit(first + k, hh, ll);
+        }
+    });
+}
+
+/// The extremes of every window of `period` bars over the first `n` bars, a block at
+/// a time: `emit(first, highest, lowest)` gets the highest highs and lowest lows of the
+/// windows ending at bars `first..first + highest.len()`, blocks in order. Callers
+/// whose per-window arithmetic is independent from window to window (a division, say)
+/// run it over a whole block, where the compiler vectorises it.
+///
+/// Van Herk / Gil-Werman: the bars are cut into blocks of `period`. A window ending at
+/// the last bar of a block is that block; any other window is a suffix of one block
+/// plus a prefix of the next, so one backward pass (suffix extremes, kept in scratch)
+/// and one forward pass (running prefix extremes) per block answer every window.
+#[inline(always)]
+pub(crate) fn for_each_window_block(
+    high: &[f64],
+    low: &[f64],
+    n: usize,
+    period: usize,
+    mut emit: impl FnMut(usize, &[f64], &[f64]),
+) {
     if n < period {
         return;
     }
     let (high, low) = (&high[..n], &low[..n]);
     let mut suffix_high = vec![0.0; period];
     let mut suffix_low = vec![0.0; period];
+    let mut highest = vec![0.0; period];
+    let mut lowest = vec![0.0; period];
     let mut start = 0;
     while start + period <= n {
         let block_high = &high[start..start + period];
         let block_low = &low[start..start + period];
         let (mut hh, mut ll) = (block_high[period - 1], block_low[period - 1]);
-        for j in (0..period).rev() {
-            if block_high[j] > hh {
-                hh = block_high[j];
-            }
-            if block_low[j] < ll {
-                ll = block_low[j];
-            }
-            suffix_high[j] = hh;
-            suffix_low[j] = ll;
+        let suffixes = suffix_high.iter_mut().zip(suffix_low.iter_mut());
+        for ((&h, &l), (sh, sl)) in block_high.iter().zip(block_low).zip(suffixes).rev() {
+            hh = h.max_gt(hh);
+            ll = l.min_lt(ll);
+            (*sh, *sl) = (hh, ll);
         }
-        emit(start + period - 1, hh, ll);
+        (highest[0], lowest[0]) = (hh, ll);
         let next = start + period;
         let avail = (n - next).min(period - 1);
         let (mut ph, mut pl) = (f64::NEG_INFINITY, f64::INFINITY);
-        for m in 1..=avail {
-            let bar = next + m - 1;
-            if high[bar] > ph {
-                ph = high[bar];
-            }
-            if low[bar] < pl {
-                pl = low[bar];
-            }
-            let hh = if ph > suffix_high[m] {
-                ph
-            } else {
-                suffix_high[m]
-            };
-            let ll = if pl < suffix_low[m] {
-                pl
-            } else {
-                suffix_low[m]
-            };
-            emit(bar, hh, ll);
+        let bars = high[next..next + avail]
+            .iter()
+            .zip(&low[next..next + avail]);
+        let suffixes = suffix_high[1..=avail].iter().zip(&suffix_low[1..=avail]);
+        let outs = highest[1..=avail].iter_mut().zip(&mut lowest[1..=avail]);
+        for (((&h, &l), (&sh, &sl)), (oh, ol)) in bars.zip(suffixes).zip(outs) {
+            ph = h.max_gt(ph);
+            pl = l.min_lt(pl);
+            (*oh, *ol) = (ph.max_gt(sh), pl.min_lt(sl));
         }
+        emit(start + period - 1, &highest[..=avail], &lowest[..=avail]);
         start = next;
     }
 }
