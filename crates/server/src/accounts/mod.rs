@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::db::audit::{self, AuditEvent};
 use crate::db::DbError;
 use crate::email::{Email, EmailError, Enqueue, Mailer};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entities::user;
 use prometheus::IntCounterVec;
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -207,10 +207,6 @@ pub async fn find_by_email<C: ConnectionTrait>(
         .filter(user::Column::DeletedAt.is_null())
         .one(db)
         .await?)
-}
-
-pub fn now() -> DateTime<Utc> {
-    Utc::now()
 }
 
 /// The user's name for a greeting, when they gave one.

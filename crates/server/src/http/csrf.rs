@@ -67,7 +67,7 @@ pub fn verdict(method: &Method, headers: &HeaderMap, app_origin: &str) -> Result
     }
     let expected = CSRF_COOKIES.iter().find_map(|name| cookie(headers, name));
     match (expected, header_str(headers, CSRF_HEADER)) {
-        (Some(expected), Some(sent)) if constant_time_eq(expected, sent) => Ok(()),
+        (Some(expected), Some(sent)) if crate::auth::secrets::same(expected, sent) => Ok(()),
         _ => Err(format!(
             "this {method} request carries the session cookie but no X-CSRF-Token header \
              matching the CSRF cookie"
@@ -89,14 +89,6 @@ pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value)
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 #[cfg(test)]
