@@ -4,9 +4,9 @@
 use super::api_keys::{self, Scope};
 use super::entities::{session, user};
 use super::sessions::Tokens;
-use super::{find_user, AccountError, AccountResult, Accounts, Context};
+use super::{find_user, span, AccountError, AccountResult, Accounts, Context};
 use crate::auth::secrets::digest;
-use chrono::{Duration as Span, Utc};
+use chrono::Utc;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement,
 };
@@ -162,12 +162,7 @@ impl Accounts {
         }
         let renewed = match row.rotated_at {
             // A request that raced the one rotating the cookie.
-            Some(at)
-                if now - at
-                    <= Span::from_std(self.settings.refresh_reuse_grace).unwrap_or(Span::MAX) =>
-            {
-                None
-            }
+            Some(at) if now - at <= span(self.settings.refresh_reuse_grace) => None,
             // Reuse long after rotation: `refresh` revokes the family.
             Some(_) => {
                 let _ = self.refresh(db, token, ctx).await;

@@ -7,9 +7,9 @@
 //! for a few seconds so that the check costs no query.
 
 use super::entities::ip_block;
-use super::{record, AccountError, AccountResult, Accounts, Context};
+use super::{record, span, AccountError, AccountResult, Accounts, Context};
 use crate::net::IpNet;
-use chrono::{DateTime, Duration as Span, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
     DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Statement,
@@ -118,7 +118,7 @@ impl Accounts {
             return Ok(());
         };
         let policy = self.settings.stuffing;
-        let since = Utc::now() - Span::from_std(policy.window).unwrap_or(Span::MAX);
+        let since = Utc::now() - span(policy.window);
         let rows = db
             .query_one_raw(Statement::from_sql_and_values(
                 db.get_database_backend(),
@@ -139,7 +139,7 @@ impl Accounts {
                 return Ok(());
             }
         }
-        let until = Utc::now() + Span::from_std(policy.block).unwrap_or(Span::MAX);
+        let until = Utc::now() + span(policy.block);
         let reason = format!(
             "credential stuffing: sign-ins for {accounts} accounts failed within {} minutes",
             policy.window.as_secs() / 60

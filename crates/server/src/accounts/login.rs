@@ -14,8 +14,8 @@ use super::entities::{known_device, session, user, user_token};
 use super::sessions::{SessionKind, Tokens};
 use super::signup::{find_token, issue_token, use_token, Purpose};
 use super::{
-    find_by_email, lock_user, name_of, record, user_target, AccountError, AccountResult, Accounts,
-    Context,
+    find_by_email, lock_user, name_of, record, span, user_target, AccountError, AccountResult,
+    Accounts, Context,
 };
 use crate::auth::secrets::{digest, random_token};
 use crate::auth::{recovery, totp};
@@ -55,10 +55,6 @@ pub struct SecondFactor {
     pub challenge: String,
     pub code: Option<String>,
     pub recovery_code: Option<String>,
-}
-
-fn span(d: std::time::Duration) -> Span {
-    Span::from_std(d).unwrap_or(Span::MAX)
 }
 
 async fn device_of<C: ConnectionTrait>(

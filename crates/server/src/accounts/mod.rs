@@ -226,3 +226,9 @@ pub async fn lock_user<C: ConnectionTrait>(txn: &C, id: i64) -> AccountResult<Op
         .await?;
     find_user(txn, id).await
 }
+
+/// A configured duration as a chrono span, for arithmetic on timestamps (saturating:
+/// a setting too large for chrono means "never").
+pub(crate) fn span(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}

@@ -7,10 +7,10 @@
 //! lifetime, whichever comes first. Only a digest of each token is stored.
 
 use super::entities::{session, user};
-use super::{find_user, record, user_target, AccountError, AccountResult, Accounts, Context};
+use super::{find_user, record, span, user_target, AccountError, AccountResult, Accounts, Context};
 use crate::auth::secrets::{digest, random_token};
 use crate::email::{templates::SessionRevoked, Email};
-use chrono::{DateTime, Duration as Span, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
@@ -56,10 +56,6 @@ pub struct SessionInfo {
     pub expires_at: DateTime<Utc>,
     /// The session the request listing them came from.
     pub current: bool,
-}
-
-fn span(d: std::time::Duration) -> Span {
-    Span::from_std(d).unwrap_or(Span::MAX)
 }
 
 impl Accounts {
