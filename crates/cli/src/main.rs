@@ -1,13 +1,19 @@
 //! `stockscanner`: the command line. Argument parsing and wiring only; the work is done
 //! by the engine (`scan`) and market-data (`market`) crates.
 
+/// A market-wide computation allocates thousands of columns of one size (5,000 series ×
+/// 250 bars), often on one thread and freed on another. mimalloc serves them from
+/// per-thread free lists, where glibc takes its slow path for blocks over 1 KiB and
+/// locks the other thread's arena to free them (measured in docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod admin;
 mod backtest;
 mod bench;
 mod bench_scan;
 mod data;
 mod email;
-mod heap;
 mod import;
 mod indicator;
 mod output;
@@ -78,7 +84,6 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    heap::keep_freed_memory();
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Scan(args) => scan::run(args),

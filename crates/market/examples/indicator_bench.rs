@@ -9,8 +9,11 @@ use market::synthetic::random_walk;
 use scan::catalog::Indicator;
 use std::time::Instant;
 
+/// The allocator `stockscanner` uses (crates/cli/src/main.rs), so the figures match.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
-    keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.first().map_or(1_000_000, |a| a.parse().expect("bars"));
     let runs: usize = args.get(1).map_or(9, |a| a.parse().expect("runs"));
@@ -54,20 +57,3 @@ fn median_seconds(runs: usize, mut work: impl FnMut()) -> f64 {
     times.sort_by(f64::total_cmp);
     times[runs / 2]
 }
-
-/// As `stockscanner` does (crates/cli/src/heap.rs): freed columns stay mapped, so a
-/// repeated computation does not pay a page fault per 4 KiB of output.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_freed_memory() {
-    extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    // SAFETY: `mallopt` only changes allocator tunables, before any other thread exists.
-    unsafe {
-        mallopt(-3, 32 << 20); // M_MMAP_THRESHOLD
-        mallopt(-1, 1 << 30); // M_TRIM_THRESHOLD
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_freed_memory() {}

@@ -7,6 +7,10 @@ use scan::eval::{MarketStream, Plan};
 use scan::{lang, Bar, BarSeries};
 use std::time::Instant;
 
+/// The allocator `stockscanner` uses (crates/cli/src/main.rs), so the figures match.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const REFERENCE: &str = "rsi(14) < 30 and close > sma(200) and volume > 1.5 * sma(volume, 20)";
 
 fn main() {
