@@ -13,8 +13,8 @@ use server::config::Config;
 use server::db;
 use server::email::month::Month;
 use server::email::report::{self, Started};
-use server::email::{bulk, outbox, unsubscribe, Delivery, EmailAddress, EmailCounters, Outbox};
 use server::email::Transport;
+use server::email::{bulk, outbox, unsubscribe, Delivery, EmailAddress, EmailCounters, Outbox};
 use server::scans::activity::{self, ScanRun};
 use std::path::Path;
 use std::time::Duration;
@@ -131,16 +131,25 @@ async fn the_october_report_reaches_each_active_subscriber_once(url: &str, dir: 
     let (first, second) = (first.unwrap(), second.unwrap());
     let third = report::daily(&db, now).await.unwrap();
     let campaign = match (first.1, second.1) {
-        (Started::New(id), Started::Existing(other)) | (Started::Existing(other), Started::New(id)) => {
+        (Started::New(id), Started::Existing(other))
+        | (Started::Existing(other), Started::New(id)) => {
             assert_eq!(id, other);
             id
         }
         both => panic!("expected one new and one existing campaign, got {both:?}"),
     };
     assert_eq!(third.1, Started::Existing(campaign));
-    assert_eq!(first.0 + second.0 + third.0, 1, "only the 2025-06 run is past retention");
     assert_eq!(
-        count(&db, "SELECT COUNT(*) AS n FROM scan_runs WHERE started_at < '2026-01-01'").await,
+        first.0 + second.0 + third.0,
+        1,
+        "only the 2025-06 run is past retention"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM scan_runs WHERE started_at < '2026-01-01'"
+        )
+        .await,
         0
     );
     assert_eq!(
@@ -156,26 +165,41 @@ async fn the_october_report_reaches_each_active_subscriber_once(url: &str, dir: 
         1
     );
     assert_eq!(
-        count(&db, "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'email.campaign'").await,
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'email.campaign'"
+        )
+        .await,
         1
     );
 
     // The batches: three users, two per batch.
     let limits = &config.email_limits;
-    let one = bulk::run_batch(&db, &outbox, limits, campaign).await.unwrap();
+    let one = bulk::run_batch(&db, &outbox, limits, campaign)
+        .await
+        .unwrap();
     assert_eq!((one.written, one.done), (1, false), "Ada yes, Bob no scans");
-    let two = bulk::run_batch(&db, &outbox, limits, campaign).await.unwrap();
+    let two = bulk::run_batch(&db, &outbox, limits, campaign)
+        .await
+        .unwrap();
     assert_eq!((two.written, two.done), (0, true), "Cy unsubscribed");
     // Run again, and again from the start as if the cursor were lost: nothing added.
-    let again = bulk::run_batch(&db, &outbox, limits, campaign).await.unwrap();
+    let again = bulk::run_batch(&db, &outbox, limits, campaign)
+        .await
+        .unwrap();
     assert_eq!(again.written, 0);
     db.execute_unprepared(&format!(
         "UPDATE email_campaigns SET status = 'running', last_user_id = 0 WHERE id = {campaign}"
     ))
     .await
     .unwrap();
-    let replay = bulk::run_batch(&db, &outbox, limits, campaign).await.unwrap();
-    assert_eq!(replay.written, 0, "the idempotency key stops a second report");
+    let replay = bulk::run_batch(&db, &outbox, limits, campaign)
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.written, 0,
+        "the idempotency key stops a second report"
+    );
 
     let mail = outbox::recent(&db, 100).await.unwrap();
     assert_eq!(mail.len(), 1, "{mail:?}");
@@ -189,14 +213,21 @@ async fn the_october_report_reaches_each_active_subscriber_once(url: &str, dir: 
     assert_eq!(report.subject, "Your Stock Scanner report for 2026-10");
     let text = &report.body_text;
     assert!(text.contains("Hi Ada,"), "{text}");
-    assert!(text.contains("Here is your Stock Scanner month, 2026-10:"), "{text}");
+    assert!(
+        text.contains("Here is your Stock Scanner month, 2026-10:"),
+        "{text}"
+    );
     assert!(text.contains("  3 scans run\n"), "{text}");
     let listed: Vec<&str> = text
         .lines()
         .filter(|l| l.starts_with("  ") && l.ends_with(')'))
         .map(str::trim)
         .collect();
-    assert_eq!(listed, ["AMD (3)", "NVDA (2)", "AAPL (1)", "TSLA (1)"], "{text}");
+    assert_eq!(
+        listed,
+        ["AMD (3)", "NVDA (2)", "AAPL (1)", "TSLA (1)"],
+        "{text}"
+    );
     for outside in ["SEPT", "NOVM", "OLD", "MSFT", "IBM", "alerts fired"] {
         assert!(!text.contains(outside), "{outside} in {text}");
     }
@@ -231,6 +262,16 @@ async fn the_october_report_reaches_each_active_subscriber_once(url: &str, dir: 
     let flat = m.replace("=\r\n", "");
     assert!(flat.contains("AMD (3)"), "{flat}");
     db.close().await.unwrap();
+}
+
+#[test]
+fn the_report_check_is_a_daily_recurring_job() {
+    let daily: Vec<_> = server::email::schedules()
+        .into_iter()
+        .filter(|s| s.kind == report::START_JOB)
+        .collect();
+    assert_eq!(daily.len(), 1);
+    assert_eq!(daily[0].every, Duration::from_secs(86_400));
 }
 
 #[tokio::test]

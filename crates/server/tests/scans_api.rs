@@ -181,9 +181,8 @@ async fn a_signed_in_run_is_recorded_for_the_monthly_report_and_an_anonymous_one
         let rows = runs(&h).await;
         assert_eq!(rows.len(), 1);
         let row = &rows[0];
-        let ada: i64 = h
-            .db
-            .query_one_raw(Statement::from_string(
+        let ada: i64 =
+            h.db.query_one_raw(Statement::from_string(
                 h.db.get_database_backend(),
                 "SELECT id FROM users WHERE email = 'ada@example.com'",
             ))
@@ -192,7 +191,10 @@ async fn a_signed_in_run_is_recorded_for_the_monthly_report_and_an_anonymous_one
             .unwrap()
             .try_get("", "id")
             .unwrap();
-        assert_eq!(row.try_get::<Option<i64>>("", "user_id").unwrap(), Some(ada));
+        assert_eq!(
+            row.try_get::<Option<i64>>("", "user_id").unwrap(),
+            Some(ada)
+        );
         assert_eq!(row.try_get::<String>("", "expression").unwrap(), scan);
         assert_eq!(row.try_get::<String>("", "triggered_by").unwrap(), "api");
         assert_eq!(row.try_get::<String>("", "status").unwrap(), "done");
@@ -205,7 +207,10 @@ async fn a_signed_in_run_is_recorded_for_the_monthly_report_and_an_anonymous_one
             row.try_get::<Option<i32>>("", "symbols_scanned").unwrap(),
             Some(500)
         );
-        let results: String = row.try_get::<Option<String>>("", "results").unwrap().unwrap();
+        let results: String = row
+            .try_get::<Option<String>>("", "results")
+            .unwrap()
+            .unwrap();
         let symbols: Vec<String> = serde_json::from_str(&results).unwrap();
         assert_eq!(symbols, ranked, "the matched symbols, in ranked order");
         h.server.stop().await;

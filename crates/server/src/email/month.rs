@@ -22,7 +22,8 @@ pub struct MonthError {
 impl Month {
     /// `None` unless `month` is 1–12 and `year` 1970–9999.
     pub fn new(year: i32, month: u32) -> Option<Month> {
-        ((1970..=9999).contains(&year) && (1..=12).contains(&month)).then_some(Month { year, month })
+        ((1970..=9999).contains(&year) && (1..=12).contains(&month))
+            .then_some(Month { year, month })
     }
 
     pub fn parse(text: &str) -> Result<Month, MonthError> {
@@ -42,8 +43,11 @@ impl Month {
             return Err(error("only digits may stand around the `-`"));
         }
         let (year, month) = (
-            year.parse::<i32>().map_err(|_| error("the year is not a number"))?,
-            month.parse::<u32>().map_err(|_| error("the month is not a number"))?,
+            year.parse::<i32>()
+                .map_err(|_| error("the year is not a number"))?,
+            month
+                .parse::<u32>()
+                .map_err(|_| error("the month is not a number"))?,
         );
         if !(1..=12).contains(&month) {
             return Err(error("the month must be 01 to 12"));
@@ -139,7 +143,9 @@ mod tests {
             e.to_string(),
             "`2026-13` is not a month: the month must be 01 to 12; write YYYY-MM, e.g. 2026-10"
         );
-        for bad in ["2026-00", "2026/10", "26-10", "2026-1", "2026-+1", "abcd-10", "1969-12", ""] {
+        for bad in [
+            "2026-00", "2026/10", "26-10", "2026-1", "2026-+1", "abcd-10", "1969-12", "",
+        ] {
             assert!(Month::parse(bad).is_err(), "{bad}");
         }
     }

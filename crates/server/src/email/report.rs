@@ -125,8 +125,7 @@ pub async fn for_user<C: ConnectionTrait>(
     name: Option<String>,
     month: Month,
 ) -> Result<Option<MonthlyReport>, EmailError> {
-    let activity =
-        activity::between(db, user_id, month.start(), month.end(), TOP_SYMBOLS).await?;
+    let activity = activity::between(db, user_id, month.start(), month.end(), TOP_SYMBOLS).await?;
     if activity.scans_run == 0 {
         return Ok(None);
     }

@@ -213,7 +213,10 @@ mod tests {
         assert_eq!(top_symbols(&lists, 1), vec![("AMD".to_string(), 3)]);
         assert!(top_symbols(&[], 10).is_empty());
         // Twelve symbols matched once each: the first ten by name.
-        let many: Vec<String> = (b'A'..=b'L').rev().map(|c| char::from(c).to_string()).collect();
+        let many: Vec<String> = (b'A'..=b'L')
+            .rev()
+            .map(|c| char::from(c).to_string())
+            .collect();
         let top = top_symbols(&[many], 10);
         assert_eq!(top.len(), 10);
         assert_eq!((top[0].0.as_str(), top[9].0.as_str()), ("A", "J"));
