@@ -57,7 +57,7 @@ enum Command {
     /// Inspect the service's configuration.
     #[command(subcommand)]
     Config(service::ConfigCommand),
-    /// Email templates: preview one with sample data.
+    /// Email: preview a template with sample data, start a monthly report by hand.
     #[command(subcommand)]
     Email(email::EmailCommand),
 }

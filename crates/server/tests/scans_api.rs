@@ -5,6 +5,7 @@
 mod support;
 
 use reqwest::{Client, StatusCode};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{json, Value};
 use support::TestServer;
 
@@ -138,4 +139,81 @@ async fn a_malformed_request_is_a_problem_that_says_what_is_wrong() {
         .unwrap()
         .contains("the limit is 10000"));
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_signed_in_run_is_recorded_for_the_monthly_report_and_an_anonymous_one_is_not() {
+    use support::accounts::{on_both_backends, Harness};
+
+    on_both_backends(&[], |h: Harness| async move {
+        let scan = "close > 0 rank by volume limit 3";
+        let (status, _) = h
+            .post("/api/v1/scans/run", None, json!({ "scan": scan }))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let runs = |h: &Harness| {
+            let db = h.db.clone();
+            async move {
+                db.query_all_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT user_id, expression, triggered_by, status, match_count,
+                         symbols_scanned, CAST(results AS TEXT) AS results
+                     FROM scan_runs ORDER BY id",
+                ))
+                .await
+                .unwrap()
+            }
+        };
+        assert!(runs(&h).await.is_empty(), "an anonymous run was recorded");
+
+        let token = h.user_token("ada@example.com").await;
+        let (status, answer) = h
+            .post("/api/v1/scans/run", Some(&token), json!({ "scan": scan }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let ranked: Vec<String> = answer["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["symbol"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ranked.len(), 3);
+        let rows = runs(&h).await;
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        let ada: i64 =
+            h.db.query_one_raw(Statement::from_string(
+                h.db.get_database_backend(),
+                "SELECT id FROM users WHERE email = 'ada@example.com'",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "id")
+            .unwrap();
+        assert_eq!(
+            row.try_get::<Option<i64>>("", "user_id").unwrap(),
+            Some(ada)
+        );
+        assert_eq!(row.try_get::<String>("", "expression").unwrap(), scan);
+        assert_eq!(row.try_get::<String>("", "triggered_by").unwrap(), "api");
+        assert_eq!(row.try_get::<String>("", "status").unwrap(), "done");
+        assert_eq!(
+            row.try_get::<Option<i32>>("", "match_count").unwrap(),
+            Some(500),
+            "every symbol matched before `limit 3`"
+        );
+        assert_eq!(
+            row.try_get::<Option<i32>>("", "symbols_scanned").unwrap(),
+            Some(500)
+        );
+        let results: String = row
+            .try_get::<Option<String>>("", "results")
+            .unwrap()
+            .unwrap();
+        let symbols: Vec<String> = serde_json::from_str(&results).unwrap();
+        assert_eq!(symbols, ranked, "the matched symbols, in ranked order");
+        h.server.stop().await;
+    })
+    .await;
 }

@@ -1,15 +1,18 @@
 //! `POST /api/v1/scans/run`: run a scan over the market now, as `stockscanner scan` does
-//! on the command line.
+//! on the command line. Runs by a signed-in caller are recorded for their monthly
+//! report (`scans::activity`); anonymous runs are not.
 
 use crate::accounts::api_keys::Scope;
 use crate::http::identity::Authenticated;
 use crate::http::problem::Problem;
 use crate::market::universe::Source;
+use crate::scans::activity::{self, ScanRun};
 use crate::scans::report::ScanReport;
 use crate::scans::run;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+use chrono::Utc;
 use scan::eval::At;
 use scan::BarTime;
 use serde::{Deserialize, Serialize};
@@ -77,11 +80,20 @@ pub async fn run_scan(
     };
     let universe = app.universe();
     let source = universe.source;
+    let started_at = Utc::now();
     let (mut outcome, took) = run::evaluate(universe, plan.clone(), at).await?;
     app.metrics
         .scan_duration
         .with_label_values(&["cold"])
         .observe(took.as_secs_f64());
+    if let Some(Authenticated(identity)) = &caller {
+        let run = ScanRun::new(identity.user.id, &request.scan, started_at, took, &outcome);
+        // The user asked for matches, not for a record: a failure to store the run
+        // costs their monthly report one scan, never this answer.
+        if let Err(error) = activity::record(&app.db, &run).await {
+            tracing::warn!(user = identity.user.id, %error, "could not record a scan run");
+        }
+    }
     let truncated = outcome.matches.len() > MAX_MATCHES;
     outcome.matches.truncate(MAX_MATCHES);
     Ok(Json(ScanAnswer {

@@ -1,5 +1,8 @@
-//! Bulk mail (broadcasts): a campaign writes one outbox row per subscribed user, batch by
-//! batch, and the ordinary delivery job sends them within the global rate.
+//! Bulk mail: a campaign writes one outbox row per subscribed user, batch by batch, and
+//! the ordinary delivery job sends them within the global rate. A campaign's `template`
+//! says what each user gets: `broadcast` (the same operator-written text for everyone)
+//! or `monthly_report` (computed per user for the campaign's `month`; users without a
+//! scan that month get nothing, see `report.rs`).
 //!
 //! Resumable without duplicates: users are taken in id order after the campaign's
 //! cursor (`last_user_id`); each batch writes its rows, moves the cursor and enqueues the
@@ -7,10 +10,12 @@
 //! last committed batch ended. Each row also carries the idempotency key
 //! `campaign:<id>:user:<user id>`, so even a batch run twice adds nothing.
 //!
-//! Throttled: the next batch is due after the time the global send rate needs for this
-//! one, so the outbox never fills far ahead of what can be sent.
+//! Throttled: the next batch is due after the time the global send rate needs for the
+//! rows this one wrote, so the outbox never fills far ahead of what can be sent.
 
+use super::month::Month;
 use super::outbox::{query, Enqueue, Outbox};
+use super::report;
 use super::templates::{Broadcast, Email};
 use super::EmailError;
 use crate::config::EmailLimits;
@@ -54,6 +59,57 @@ pub async fn start_broadcast<C: ConnectionTrait>(
     Ok(id)
 }
 
+/// The job that writes a new campaign's first batch.
+pub(super) fn first_batch(campaign: i64) -> NewJob {
+    next_job(campaign, 0, Duration::ZERO)
+}
+
+/// What a campaign sends, from its row.
+enum Content {
+    Broadcast { subject: String, body: String },
+    MonthlyReport(Month),
+}
+
+impl Content {
+    fn from_row(row: &sea_orm::QueryResult) -> Result<Content, EmailError> {
+        let template: String = row.try_get("", "template")?;
+        match template.as_str() {
+            "broadcast" => Ok(Content::Broadcast {
+                subject: row.try_get("", "subject")?,
+                body: row.try_get("", "body")?,
+            }),
+            report::TEMPLATE => {
+                let month: Option<String> = row.try_get("", "month")?;
+                let month = Month::parse(month.as_deref().unwrap_or_default())
+                    .map_err(|e| EmailError::Invalid(format!("report campaign: {e}")))?;
+                Ok(Content::MonthlyReport(month))
+            }
+            other => Err(EmailError::Invalid(format!(
+                "a campaign with the unknown template `{other}`"
+            ))),
+        }
+    }
+
+    /// The mail for one user, or `None` when this campaign has nothing for them.
+    async fn email_for<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user_id: i64,
+        name: Option<String>,
+    ) -> Result<Option<Email>, EmailError> {
+        Ok(match self {
+            Content::Broadcast { subject, body } => Some(Email::Broadcast(Broadcast {
+                name,
+                subject: subject.clone(),
+                body: body.clone(),
+            })),
+            Content::MonthlyReport(month) => report::for_user(db, user_id, name, *month)
+                .await?
+                .map(Email::MonthlyReport),
+        })
+    }
+}
+
 fn next_job(campaign: i64, cursor: i64, pause: Duration) -> NewJob {
     let run_at = chrono::Duration::from_std(pause)
         .ok()
@@ -92,7 +148,8 @@ pub async fn run_batch(
     let rows = query(
         &txn,
         &format!(
-            "SELECT subject, body, status, last_user_id FROM email_campaigns WHERE id = $1 {lock}"
+            "SELECT template, subject, body, month, status, last_user_id
+             FROM email_campaigns WHERE id = $1 {lock}"
         ),
         vec![campaign.into()],
     )
@@ -107,8 +164,7 @@ pub async fn run_batch(
             done: true,
         });
     }
-    let subject: String = row.try_get("", "subject")?;
-    let body: String = row.try_get("", "body")?;
+    let content = Content::from_row(row)?;
     let cursor: i64 = row.try_get("", "last_user_id")?;
     let batch = i64::from(limits.bulk_batch.max(1));
     let users = query(
@@ -126,11 +182,10 @@ pub async fn run_batch(
         let address: String = user.try_get("", "email")?;
         let name: Option<String> = user.try_get("", "display_name")?;
         last = id;
-        let email = Email::Broadcast(Broadcast {
-            name,
-            subject: subject.clone(),
-            body: body.clone(),
-        });
+        // Moving the cursor past a user with nothing to send is what skips them.
+        let Some(email) = content.email_for(&txn, id, name).await? else {
+            continue;
+        };
         let options = Enqueue {
             user_id: Some(id),
             idempotency_key: Some(format!("campaign:{campaign}:user:{id}")),
@@ -142,7 +197,7 @@ pub async fn run_batch(
             Ok(None) => {}
             // One bad stored address must not stop the campaign.
             Err(EmailError::Address(e)) => {
-                tracing::warn!(user = id, error = %e, campaign, "broadcast skipped a user")
+                tracing::warn!(user = id, error = %e, campaign, "campaign skipped a user")
             }
             Err(e) => return Err(e),
         }
@@ -165,13 +220,10 @@ pub async fn run_batch(
     )
     .await?;
     if !done {
-        // Give delivery the time this batch takes at the global rate.
-        let pause = Duration::from_millis(
-            limits
-                .global
-                .interval_ms
-                .saturating_mul(u64::from(limits.bulk_batch)),
-        );
+        // Give delivery the time the rows just written take at the global rate (a
+        // report batch skips users without scans, so it may write far fewer than a
+        // batch).
+        let pause = Duration::from_millis(limits.global.interval_ms.saturating_mul(written));
         enqueue(&txn, next_job(campaign, last, pause)).await?;
     }
     txn.commit().await?;

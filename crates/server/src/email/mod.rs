@@ -1,5 +1,6 @@
 //! Email: typed templates, an outbox written in the caller's transaction, delivery over
-//! SMTP by a background job, sending limits, bulk campaigns and one-click unsubscribe.
+//! SMTP by a background job, sending limits, bulk campaigns (broadcasts and the monthly
+//! report) and one-click unsubscribe.
 //! See docs/email.md.
 //!
 //! Later features send mail with
@@ -9,7 +10,9 @@ pub mod address;
 pub mod bulk;
 pub mod delivery;
 pub mod limits;
+pub mod month;
 pub mod outbox;
+pub mod report;
 pub mod templates;
 pub mod transport;
 pub mod unsubscribe;
@@ -102,14 +105,25 @@ pub fn register(jobs: Jobs, mailer: Arc<Mailer>) -> Jobs {
                 campaign,
                 written = outcome.written,
                 done = outcome.done,
-                "broadcast batch"
+                "campaign batch"
             );
             Ok(())
         }
     })
+    .handle(report::START_JOB, |ctx: JobContext, _payload| async move {
+        let (pruned, started) = report::daily(&ctx.db, chrono::Utc::now())
+            .await
+            .map_err(JobError::retry)?;
+        tracing::info!(pruned, ?started, "monthly report check");
+        Ok(())
+    })
 }
 
-/// The recurring email jobs.
+/// The recurring email jobs: delivery, and the daily check that starts last month's
+/// report.
 pub fn schedules() -> Vec<Schedule> {
-    vec![Schedule::every(DELIVER_JOB, DELIVER_EVERY)]
+    vec![
+        Schedule::every(DELIVER_JOB, DELIVER_EVERY),
+        Schedule::every(report::START_JOB, report::START_EVERY),
+    ]
 }

@@ -270,14 +270,16 @@ impl Broadcast {
     }
 }
 
+/// A user's month of scanning (see `report.rs`). Alert counts join the report with the
+/// alerts feature.
 #[derive(Debug, Clone)]
 pub struct MonthlyReport {
     pub name: Option<String>,
     /// The month covered, e.g. `2026-10`.
     pub month: String,
+    /// Scans the user ran in the month.
     pub scans_run: u64,
-    pub alerts_fired: u64,
-    /// The symbols that matched most often, with their match counts.
+    /// The symbols their scans matched most often, with how many scans matched each.
     pub top_symbols: Vec<(String, u32)>,
 }
 
@@ -364,6 +366,14 @@ impl PaymentFailed {
 impl AlertMatch {
     pub fn path(&self) -> String {
         format!("/symbols/{}", query_value(&self.symbol))
+    }
+}
+
+impl MonthlyReport {
+    /// `1 scan run`, `3 scans run`.
+    pub fn scans(&self) -> String {
+        let noun = if self.scans_run == 1 { "scan" } else { "scans" };
+        format!("{} {noun} run", self.scans_run)
     }
 }
 
@@ -590,7 +600,6 @@ impl Email {
                 name: ada,
                 month: "2026-10".into(),
                 scans_run: 1284,
-                alerts_fired: 37,
                 top_symbols: vec![("NVDA".into(), 12), ("AMD".into(), 9), ("TSLA".into(), 4)],
             }),
             _ => return None,

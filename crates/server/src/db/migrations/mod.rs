@@ -11,6 +11,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 mod accounts;
 mod email;
 mod initial;
+mod reports;
 mod table;
 
 /// The list of migrations, oldest first.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(initial::Migration),
             Box::new(email::Migration),
             Box::new(accounts::Migration),
+            Box::new(reports::Migration),
         ]
     }
 }
