@@ -14,7 +14,7 @@
 
 use super::bar_common::common_len;
 use super::lanes::Lane;
-use super::support::column;
+use super::support::{self, column};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
 use super::trange::true_range;
@@ -139,6 +139,11 @@ impl Streaming for Natr {
 /// Bars per block of the batch loop; see [`atr_columns`].
 const BLOCK: usize = 256;
 
+/// Bars per block when NATR divides each block after its chain, short for the reason
+/// given at [`support::BLOCK`] (1M bars: 1.55 ms instead of 2.0 ms with 256 on the
+/// Xeon of docs/BENCHMARKS.md). ATR, which has no second pass, keeps long blocks.
+const NATR_BLOCK: usize = support::BLOCK;
+
 /// The batch loop: ATR (or NATR) of the columns, one output per bar.
 ///
 /// Always inlined into its callers below so the `mul_add` is compiled once for the
@@ -149,8 +154,7 @@ const BLOCK: usize = 256;
 /// The smoothing is one long chain of fused multiply-adds, so its speed is the FMA
 /// latency. NATR's division by the close is off that chain, but a scalar division
 /// costs more than the FMA, so the bars go in blocks: the chain fills a block of the
-/// output (small enough to stay in L1), then one vectorized pass divides the whole
-/// block. (Computing the true ranges in a separate pass, as TA-Lib does, measured
+/// output, then one vectorized pass divides the whole block ([`NATR_BLOCK`]). (Computing the true ranges in a separate pass, as TA-Lib does, measured
 /// slower.)
 /// Every output is appended once; nothing is filled first and rewritten.
 #[inline(always)]
@@ -173,9 +177,10 @@ fn atr_columns(high: &[f64], low: &[f64], close: &[f64], period: usize, natr: bo
     });
     let (alpha, beta) = wilder_weights(period);
     let normalized = natr && period > 1;
+    let block = if normalized { NATR_BLOCK } else { BLOCK };
     let mut start = period + 1;
     while start < n {
-        let end = (start + BLOCK).min(n);
+        let end = (start + block).min(n);
         // Zipped slices rather than indices: no bounds checks, so `atr` stays in a
         // register across the loop. A plain loop, not `extend` with a closure: a
         // closure is compiled without the caller's FMA feature unless it happens to
