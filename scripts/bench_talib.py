@@ -6,7 +6,12 @@ Runs `stockscanner bench indicators --json --export DIR`, loads the exported ran
 C library called from Python) on them the same way (median of the same number of runs,
 single thread), and prints a Markdown table of the ratios for docs/BENCHMARKS.md.
 
-Usage: bench_talib.py --bin PATH/TO/stockscanner [--n 1000000] [--runs 7]
+With `--rounds R` the whole comparison (our command, then TA-Lib) runs R times and each
+cell is the median over the rounds, each speed-up the median of the rounds' own ratios:
+on a machine whose speed drifts (a shared virtual machine), a slow stretch then falls
+on one round of both sides instead of on one side of the only round.
+
+Usage: bench_talib.py --bin PATH/TO/stockscanner [--n 1000000] [--runs 7] [--rounds 1]
 """
 
 import argparse
@@ -55,29 +60,54 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
+def ours_measured(args, export):
+    done = subprocess.run(
+        [args.bin, "bench", "indicators", "--json", "--n", str(args.n),
+         "--runs", str(args.runs), "--export", export],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(done.stdout)
+
+
+def one_round(args, references, ours, single, market):
+    """Seconds per spec: ours and TA-Lib's, single series, market on 1 and all threads."""
+    times = {}
+    for result in ours["results"]:
+        reference = references[result["spec"]]
+        times[result["spec"]] = {
+            "ours_single": result["single_seconds"],
+            "talib_single": median_seconds(args.runs, lambda: reference(single)),
+            "ours_market": result["market_seconds"],
+            "ours_parallel": result["market_parallel_seconds"],
+            "talib_market": median_seconds(args.runs, lambda: [reference(b) for b in market]),
+        }
+    return times
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", required=True)
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     references = dict(ours_vs_talib())
     with tempfile.TemporaryDirectory() as export:
-        done = subprocess.run(
-            [args.bin, "bench", "indicators", "--json", "--n", str(args.n),
-             "--runs", str(args.runs), "--export", export],
-            check=True, capture_output=True, text=True,
-        )
-        ours = json.loads(done.stdout)
+        ours = ours_measured(args, export)
         load = lambda name: np.fromfile(os.path.join(export, name), dtype="<f8")
         single = Bars({f: load(f"single_{f}.f64") for f in FIELDS})
         symbols, bars = ours["market_symbols"], ours["market_bars"]
         market_columns = {f: load(f"market_{f}.f64").reshape(symbols, bars) for f in FIELDS}
-    market = [Bars({f: market_columns[f][i] for f in FIELDS}) for i in range(symbols)]
+        market = [Bars({f: market_columns[f][i] for f in FIELDS}) for i in range(symbols)]
+        rounds = [one_round(args, references, ours, single, market)]
+        for _ in range(args.rounds - 1):
+            rounds.append(one_round(args, references, ours_measured(args, export), single, market))
 
     print(f"Machine: {machine()}")
     print(f"TA-Lib {talib.__ta_version__.decode()} (wheel {talib.__version__}), "
-          f"numpy {np.__version__}; median of {args.runs} runs; TA-Lib single thread")
+          f"numpy {np.__version__}; median of {args.runs} runs"
+          + (f", then of {args.rounds} rounds" if args.rounds > 1 else "")
+          + "; TA-Lib single thread")
     print()
     threads = ours["threads"]
     print(f"| indicator | ours, {args.n:,} bars (M/s) | TA-Lib (M/s) | speed-up "
@@ -86,17 +116,15 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for result in ours["results"]:
         spec = result["spec"]
-        reference = references[spec]
-        talib_single = median_seconds(args.runs, lambda: reference(single))
-        talib_market = median_seconds(args.runs, lambda: [reference(b) for b in market])
-        ours_single = result["single_seconds"]
-        ours_market = result["market_seconds"]
-        ours_parallel = result["market_parallel_seconds"]
+        cells = [r[spec] for r in rounds]
+        time_of = lambda key: statistics.median(c[key] for c in cells)
+        ratio = lambda num, den: statistics.median(c[num] / c[den] for c in cells)
         print(
-            f"| `{spec}` | {args.n / ours_single / 1e6:,.1f} | {args.n / talib_single / 1e6:,.1f} "
-            f"| {talib_single / ours_single:.2f}× | {talib_market * 1e3:,.2f} "
-            f"| {ours_market * 1e3:,.2f} | {talib_market / ours_market:.2f}× "
-            f"| {ours_parallel * 1e3:,.2f} | {talib_market / ours_parallel:.2f}× |"
+            f"| `{spec}` | {args.n / time_of('ours_single') / 1e6:,.1f} "
+            f"| {args.n / time_of('talib_single') / 1e6:,.1f} "
+            f"| {ratio('talib_single', 'ours_single'):.2f}× | {time_of('talib_market') * 1e3:,.2f} "
+            f"| {time_of('ours_market') * 1e3:,.2f} | {ratio('talib_market', 'ours_market'):.2f}× "
+            f"| {time_of('ours_parallel') * 1e3:,.2f} | {ratio('talib_market', 'ours_parallel'):.2f}× |"
         )
 
 
