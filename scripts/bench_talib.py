@@ -6,10 +6,11 @@ Runs `stockscanner bench indicators --json --export DIR`, loads the exported ran
 C library called from Python) on them the same way (median of the same number of runs,
 single thread), and prints a Markdown table of the ratios for docs/BENCHMARKS.md.
 
-With `--rounds R` the whole comparison (our command, then TA-Lib) runs R times and each
-cell is the median over the rounds, each speed-up the median of the rounds' own ratios:
-on a machine whose speed drifts (a shared virtual machine), a slow stretch then falls
-on one round of both sides instead of on one side of the only round.
+Each indicator is timed on both sides back to back (our command with `--only SPEC`,
+then TA-Lib), so that on a machine whose speed drifts (a shared virtual machine) both
+sides of a comparison see the same stretch. With `--rounds R` that is repeated R times;
+each cell is the median over the rounds, each speed-up the median of the rounds' own
+ratios.
 
 Usage: bench_talib.py --bin PATH/TO/stockscanner [--n 1000000] [--runs 7] [--rounds 1]
 """
@@ -60,21 +61,25 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
-def ours_measured(args, export):
-    done = subprocess.run(
-        [args.bin, "bench", "indicators", "--json", "--n", str(args.n),
-         "--runs", str(args.runs), "--export", export],
-        check=True, capture_output=True, text=True,
-    )
+def ours_measured(args, spec=None, export=None):
+    """Our command's report: one indicator, or all of them (with `spec` None)."""
+    command = [args.bin, "bench", "indicators", "--json", "--n", str(args.n),
+               "--runs", str(args.runs)]
+    if spec:
+        command += ["--only", spec]
+    if export:
+        command += ["--export", export]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(done.stdout)
 
 
-def one_round(args, references, ours, single, market):
+def one_round(args, references, specs, single, market):
     """Seconds per spec: ours and TA-Lib's, single series, market on 1 and all threads."""
     times = {}
-    for result in ours["results"]:
-        reference = references[result["spec"]]
-        times[result["spec"]] = {
+    for spec in specs:
+        result = ours_measured(args, spec)["results"][0]
+        reference = references[spec]
+        times[spec] = {
             "ours_single": result["single_seconds"],
             "talib_single": median_seconds(args.runs, lambda: reference(single)),
             "ours_market": result["market_seconds"],
@@ -93,15 +98,15 @@ def main():
     args = parser.parse_args()
     references = dict(ours_vs_talib())
     with tempfile.TemporaryDirectory() as export:
-        ours = ours_measured(args, export)
+        # The arrays, and which indicators our command benchmarks.
+        ours = ours_measured(args, export=export)
+        specs = [result["spec"] for result in ours["results"]]
         load = lambda name: np.fromfile(os.path.join(export, name), dtype="<f8")
         single = Bars({f: load(f"single_{f}.f64") for f in FIELDS})
         symbols, bars = ours["market_symbols"], ours["market_bars"]
         market_columns = {f: load(f"market_{f}.f64").reshape(symbols, bars) for f in FIELDS}
-        market = [Bars({f: market_columns[f][i] for f in FIELDS}) for i in range(symbols)]
-        rounds = [one_round(args, references, ours, single, market)]
-        for _ in range(args.rounds - 1):
-            rounds.append(one_round(args, references, ours_measured(args, export), single, market))
+    market = [Bars({f: market_columns[f][i] for f in FIELDS}) for i in range(symbols)]
+    rounds = [one_round(args, references, specs, single, market) for _ in range(args.rounds)]
 
     print(f"Machine: {machine()}")
     print(f"TA-Lib {talib.__ta_version__.decode()} (wheel {talib.__version__}), "
@@ -114,8 +119,7 @@ def main():
           f"| TA-Lib from Python, {symbols:,}×{bars} (ms) | ours, 1 thread (ms) | speed-up "
           f"| ours, {threads} threads (ms) | speed-up |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for result in ours["results"]:
-        spec = result["spec"]
+    for spec in specs:
         cells = [r[spec] for r in rounds]
         time_of = lambda key: statistics.median(c[key] for c in cells)
         ratio = lambda num, den: statistics.median(c[num] / c[den] for c in cells)

@@ -34,6 +34,9 @@ pub struct IndicatorBenchArgs {
     /// Also write the input arrays (raw little-endian f64) to this directory.
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
+    /// Time only this indicator, spelled as listed by the table (repeatable).
+    #[arg(long, value_name = "SPEC")]
+    pub only: Vec<String>,
 }
 
 /// One spec per indicator, spelled as `scripts/bench_talib.py` expects.
@@ -97,6 +100,7 @@ pub fn run(command: BenchCommand) -> Result<(), Failure> {
 }
 
 fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
+    let specs = chosen_specs(&args.only)?;
     let single = random_walk("BENCH", 1, args.n);
     let market: Vec<BarSeries> = (0..MARKET_SYMBOLS)
         .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, MARKET_BARS))
@@ -111,7 +115,7 @@ fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
     }
     let market: Vec<&BarSeries> = market.iter().collect();
     let mut results = Vec::new();
-    for &spec in SPECS {
+    for spec in specs {
         let indicator = Indicator::parse(spec).map_err(|e| Failure::runtime(e.render()))?;
         let single_seconds = median_seconds(args.runs, || {
             std::hint::black_box(indicator.compute(&single));
@@ -163,6 +167,21 @@ fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The specs named by `--only` (all when none is), in table order.
+fn chosen_specs(only: &[String]) -> Result<Vec<&'static str>, Failure> {
+    if let Some(unknown) = only.iter().find(|o| !SPECS.contains(&o.as_str())) {
+        return Err(Failure::usage(format!(
+            "--only: `{unknown}` is not one of the benchmarked indicators: {}",
+            SPECS.join("; ")
+        )));
+    }
+    Ok(SPECS
+        .iter()
+        .copied()
+        .filter(|spec| only.is_empty() || only.iter().any(|o| o == spec))
+        .collect())
 }
 
 /// The median wall time of `runs` calls of `work`, after one untimed call.

@@ -14,9 +14,9 @@
 
 use super::bar_common::common_len;
 use super::lanes::Lane;
-use super::support::{self, column};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
+use super::support::{self, column};
 use super::trange::true_range;
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 

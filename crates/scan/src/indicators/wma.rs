@@ -178,18 +178,23 @@ pub fn wma(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
             }
             // Runs of bars between rebuilds, then the rebuild bar: the runs' loop has no
             // rebuild test or call in it, around which the compiler would otherwise keep
-            // the window's arguments for the call on the stack, stored every bar.
-            let mut rows = slots.iter_mut().zip(input.windows(period));
-            loop {
-                let run = core.bars_before_rebuild();
-                for (slot, window) in rows.by_ref().take(run) {
-                    slot.write(core.step_between_rebuilds(window[lookback], window[0]));
+            // the window's arguments for the call on the stack, stored every bar. The
+            // runs zip the new and the leaving values, as SMA does: no window slices.
+            let mut first = 0; // the window start of the next slot
+            while first < slots.len() {
+                let run = core.bars_before_rebuild().min(slots.len() - first);
+                let values = input[first + lookback..].iter().zip(&input[first..]);
+                for (slot, (&x, &oldest)) in slots[first..first + run].iter_mut().zip(values) {
+                    slot.write(core.step_between_rebuilds(x, oldest));
                 }
                 core.skip(run);
-                let Some((slot, window)) = rows.next() else {
+                first += run;
+                let Some(slot) = slots.get_mut(first) else {
                     break;
                 };
+                let window = &input[first..first + period];
                 slot.write(core.step(window[lookback], window[0], (window, &[])));
+                first += 1;
             }
         })
     };

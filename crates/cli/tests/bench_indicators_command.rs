@@ -1,0 +1,48 @@
+//! `stockscanner bench indicators --only`: which indicators are timed, and the error for
+//! one that is not benchmarked. No timing is asserted.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn bench(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_stockscanner"))
+        .args(["bench", "indicators", "--n", "2000", "--runs", "5"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn only_times_the_named_indicators_in_table_order() {
+    let output = bench(&["--json", "--only", "obv", "--only", "sma(20)"]);
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let specs: Vec<&str> = results
+        .iter()
+        .map(|r| r["spec"].as_str().unwrap())
+        .collect();
+    assert_eq!(specs, ["sma(20)", "obv"]);
+    for result in results {
+        for field in [
+            "single_seconds",
+            "market_seconds",
+            "market_parallel_seconds",
+        ] {
+            let seconds = result[field].as_f64().unwrap();
+            assert!(seconds > 0.0 && seconds.is_finite(), "{field}: {seconds}");
+        }
+    }
+}
+
+#[test]
+fn an_indicator_not_benchmarked_is_refused_with_the_list() {
+    let output = bench(&["--only", "sma(21)"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`sma(21)` is not one of the benchmarked indicators"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("sma(20); ema(20)"), "{stderr}");
+}
