@@ -14,22 +14,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 use support::db::{config, temp_dir, with_fresh_postgres};
-use support::smtp::{free_port, SmtpSink};
-
-fn email_config(url: &str, data_dir: &Path, port: u16, extra: &[(&str, &str)]) -> Config {
-    let port = port.to_string();
-    let mut vars = vec![
-        ("SMTP_HOST", "127.0.0.1"),
-        ("SMTP_PORT", port.as_str()),
-        ("SMTP_TLS", "none"),
-        ("FROM_EMAIL", "alerts@scanner.example"),
-        ("FROM_NAME", "Scanner Team"),
-        ("APP_URL", "https://scanner.example"),
-        ("JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789"),
-    ];
-    vars.extend_from_slice(extra);
-    config(url, data_dir, &vars)
-}
+use support::smtp::{free_port, header, sending_config, SmtpSink};
 
 async fn open(config: &Config) -> DatabaseConnection {
     let db = db::connect(config).await.unwrap();
@@ -90,20 +75,12 @@ async fn status_counts(db: &DatabaseConnection) -> HashMap<String, i64> {
         .collect()
 }
 
-fn header<'m>(message: &'m str, name: &str) -> Option<&'m str> {
-    let head = message.split("\r\n\r\n").next().unwrap_or(message);
-    head.lines().find_map(|line| {
-        let (n, v) = line.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
 // ---------------------------------------------------------------------------------------
 
 async fn delivered_mime_has_both_parts_headers_and_links(url: &str, dir: &Path) {
     let port = free_port();
     let sink = SmtpSink::start(port, &dir.join("sink"));
-    let config = email_config(url, dir, port, &[]);
+    let config = sending_config(url, dir, port, &[]);
     let db = open(&config).await;
     let outbox = Outbox::new(&config, EmailCounters::default());
     enqueue_reset(&db, &outbox, "ada@example.com", "tok-123").await;
@@ -166,7 +143,7 @@ async fn postgres_delivered_mime_has_both_parts_headers_and_links() {
 
 async fn nothing_is_lost_while_the_server_is_down(url: &str, dir: &Path) {
     let port = free_port();
-    let config = email_config(url, dir, port, &[]);
+    let config = sending_config(url, dir, port, &[]);
     let db = open(&config).await;
     let outbox = Outbox::new(&config, EmailCounters::default());
     for i in 0..5 {
@@ -216,7 +193,7 @@ async fn postgres_nothing_is_lost_while_the_server_is_down() {
 async fn two_workers_never_send_the_same_row(url: &str, dir: &Path) {
     let port = free_port();
     let sink = SmtpSink::start(port, &dir.join("sink"));
-    let config = email_config(url, dir, port, &[]);
+    let config = sending_config(url, dir, port, &[]);
     let db = open(&config).await;
     let outbox = Outbox::new(&config, EmailCounters::default());
     let total = 40;
@@ -265,7 +242,7 @@ async fn postgres_two_workers_never_send_the_same_row() {
 async fn limits_defer_and_bad_input_is_refused(url: &str, dir: &Path) {
     let port = free_port();
     let sink = SmtpSink::start(port, &dir.join("sink"));
-    let config = email_config(url, dir, port, &[("EMAIL_RATE_SECURITY", "2/h")]);
+    let config = sending_config(url, dir, port, &[("EMAIL_RATE_SECURITY", "2/h")]);
     let db = open(&config).await;
     let outbox = Outbox::new(&config, EmailCounters::default());
     // Bad addresses are refused when enqueued, with nothing written.
@@ -352,7 +329,7 @@ async fn postgres_limits_defer_and_bad_input_is_refused() {
 
 async fn broadcasts_are_batched_resumable_and_honour_unsubscribes(url: &str, dir: &Path) {
     let port = free_port();
-    let config = email_config(url, dir, port, &[("EMAIL_BULK_BATCH", "3")]);
+    let config = sending_config(url, dir, port, &[("EMAIL_BULK_BATCH", "3")]);
     let db = open(&config).await;
     let outbox = Outbox::new(&config, EmailCounters::default());
     let now = chrono::Utc::now();

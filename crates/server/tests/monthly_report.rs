@@ -19,26 +19,7 @@ use server::scans::activity::{self, ScanRun};
 use std::path::Path;
 use std::time::Duration;
 use support::db::{config, temp_dir, with_fresh_postgres};
-use support::smtp::{free_port, SmtpSink};
-
-fn email_config(url: &str, data_dir: &Path, port: u16) -> Config {
-    let port = port.to_string();
-    config(
-        url,
-        data_dir,
-        &[
-            ("SMTP_HOST", "127.0.0.1"),
-            ("SMTP_PORT", port.as_str()),
-            ("SMTP_TLS", "none"),
-            ("FROM_EMAIL", "reports@scanner.example"),
-            ("FROM_NAME", "Scanner Team"),
-            ("APP_URL", "https://scanner.example"),
-            ("JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789"),
-            // Two users per batch: three users take two batches.
-            ("EMAIL_BULK_BATCH", "2"),
-        ],
-    )
-}
+use support::smtp::{free_port, header, sending_config, SmtpSink};
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -86,18 +67,11 @@ async fn add_run(db: &DatabaseConnection, user_id: i64, when: &str, symbols: &[&
     activity::record(db, &run).await.unwrap();
 }
 
-fn header<'m>(message: &'m str, name: &str) -> Option<&'m str> {
-    let head = message.split("\r\n\r\n").next().unwrap_or(message);
-    head.lines().find_map(|line| {
-        let (n, v) = line.split_once(':')?;
-        n.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
 async fn the_october_report_reaches_each_active_subscriber_once(url: &str, dir: &Path) {
     let port = free_port();
     let sink = SmtpSink::start(port, &dir.join("sink"));
-    let config = email_config(url, dir, port);
+    // Two users per batch: three users take two batches.
+    let config = sending_config(url, dir, port, &[("EMAIL_BULK_BATCH", "2")]);
     let db = db::connect(&config).await.unwrap();
     db::migrate(&db).await.unwrap();
     let outbox = Outbox::new(&config, EmailCounters::default());

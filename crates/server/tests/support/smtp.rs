@@ -92,3 +92,34 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// The configuration of an instance sending to the sink on `port` (plain SMTP, the
+/// sender `alerts@scanner.example`, links to `https://scanner.example`), plus `extra`.
+pub fn sending_config(
+    url: &str,
+    data_dir: &Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> server::config::Config {
+    let port = port.to_string();
+    let mut vars = vec![
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", port.as_str()),
+        ("SMTP_TLS", "none"),
+        ("FROM_EMAIL", "alerts@scanner.example"),
+        ("FROM_NAME", "Scanner Team"),
+        ("APP_URL", "https://scanner.example"),
+        ("JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789"),
+    ];
+    vars.extend_from_slice(extra);
+    super::db::config(url, data_dir, &vars)
+}
+
+/// The value of header `name` in a delivered message, if present.
+pub fn header<'m>(message: &'m str, name: &str) -> Option<&'m str> {
+    let head = message.split("\r\n\r\n").next().unwrap_or(message);
+    head.lines().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
