@@ -13,7 +13,7 @@ use server::email::{
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
-use support::db::{config, temp_dir, with_fresh_postgres};
+use support::db::{temp_dir, with_fresh_postgres};
 use support::smtp::{free_port, header, sending_config, SmtpSink};
 
 async fn open(config: &Config) -> DatabaseConnection {

@@ -9,7 +9,6 @@ mod support;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use server::config::Config;
 use server::db;
 use server::email::month::Month;
 use server::email::report::{self, Started};
@@ -18,7 +17,7 @@ use server::email::{bulk, outbox, unsubscribe, Delivery, EmailAddress, EmailCoun
 use server::scans::activity::{self, ScanRun};
 use std::path::Path;
 use std::time::Duration;
-use support::db::{config, temp_dir, with_fresh_postgres};
+use support::db::{temp_dir, with_fresh_postgres};
 use support::smtp::{free_port, header, sending_config, SmtpSink};
 
 fn at(text: &str) -> DateTime<Utc> {
