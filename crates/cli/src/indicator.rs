@@ -116,7 +116,7 @@ fn write_csv(
                     write!(out, ",{}", column[i])?;
                 }
             }
-            for column in &columns {
+            for column in columns.iter() {
                 // `{}` prints the shortest decimal that parses back to the same f64.
                 match column[i] {
                     v if v.is_nan() => write!(out, ",")?,

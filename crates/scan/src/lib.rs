@@ -4,6 +4,7 @@
 //! here is deterministic and can be tested with plain values.
 
 pub mod catalog;
+pub mod columns;
 pub mod eval;
 pub mod indicators;
 pub mod lang;

@@ -46,8 +46,12 @@ fn assert_many_equals_single(indicator: &Indicator, market: &[BarSeries]) {
     assert_eq!(many.len(), market.len());
     for (s, columns) in market.iter().zip(&many) {
         let single = indicator.compute(s);
-        assert_eq!(columns.len(), single.len(), "{indicator:?}");
-        for (a, b) in columns.iter().zip(&single) {
+        assert_eq!(
+            (columns.count(), columns.len()),
+            (single.count(), single.len()),
+            "{indicator:?}"
+        );
+        for (a, b) in columns.iter().zip(single.iter()) {
             let a: Vec<u64> = a.iter().map(|v| v.to_bits()).collect();
             let b: Vec<u64> = b.iter().map(|v| v.to_bits()).collect();
             assert_eq!(a, b, "{indicator:?} on {} bars", s.len());

@@ -14,9 +14,9 @@ proptest! {
     #[test]
     fn streaming_equals_batch(indicator in indicator(), series in series()) {
         let batch = indicator.compute(&series);
-        prop_assert_eq!(batch.len(), indicator.outputs().len());
+        prop_assert_eq!(batch.count(), indicator.outputs().len());
         let mut stream = indicator.stream();
-        let mut out = vec![0.0; batch.len()];
+        let mut out = vec![0.0; batch.count()];
         for i in 0..series.len() {
             stream.update(&series.bar(i).unwrap(), &mut out);
             for (column, value) in batch.iter().zip(&out) {
@@ -63,9 +63,9 @@ fn every_parameter_bound_of_the_catalogue_is_accepted_by_the_indicator() {
             let spec = format!("{}({})", info.name, args.join(", "));
             let indicator = Indicator::parse(&spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
             let columns = indicator.compute(&series);
-            assert_eq!(columns.len(), info.outputs.len(), "{spec}");
+            assert_eq!(columns.count(), info.outputs.len(), "{spec}");
             let mut stream = indicator.stream();
-            let mut out = vec![0.0; columns.len()];
+            let mut out = vec![0.0; columns.count()];
             stream.update(&series.bar(0).unwrap(), &mut out);
         }
     }

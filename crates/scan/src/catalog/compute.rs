@@ -5,7 +5,7 @@ use crate::indicators::{self as ind, Hlcv, Streaming};
 use crate::series::{Bar, BarSeries, PriceField};
 
 /// Output columns, in the order of [`Indicator::outputs`], each as long as the series.
-pub type Columns = Vec<Vec<f64>>;
+pub use crate::columns::Columns;
 
 /// A streaming indicator over whole bars, whatever its inputs and outputs.
 pub trait BarStream: Send + Sync {
@@ -218,9 +218,9 @@ impl Indicator {
                 .expect("single-input indicator");
         }
         let (h, l, c, v) = (s.high(), s.low(), s.close(), s.volume());
-        let one = |r: Result<Vec<f64>, ind::ParamError>| vec![checked(r)];
+        let one = |r: Result<Vec<f64>, ind::ParamError>| Columns::single(checked(r));
         match *self {
-            Indicator::Trange => vec![ind::trange(h, l, c)],
+            Indicator::Trange => Columns::single(ind::trange(h, l, c)),
             Indicator::Atr { period } => one(ind::atr(h, l, c, period)),
             Indicator::Natr { period } => one(ind::natr(h, l, c, period)),
             Indicator::Adx { period } => one(ind::adx(h, l, c, period)),
@@ -230,16 +230,12 @@ impl Indicator {
                 fastk,
                 slowk,
                 slowd,
-            } => {
-                let st = checked(ind::stoch(h, l, c, fastk, slowk, slowd));
-                vec![st.slowk, st.slowd]
-            }
+            } => checked(ind::stoch(h, l, c, fastk, slowk, slowd)).into_columns(),
             Indicator::Stochf { fastk, fastd } => {
-                let st = checked(ind::stochf(h, l, c, fastk, fastd));
-                vec![st.fastk, st.fastd]
+                checked(ind::stochf(h, l, c, fastk, fastd)).into_columns()
             }
             Indicator::Cci { period } => one(ind::cci(h, l, c, period)),
-            Indicator::Obv => vec![ind::obv(c, v)],
+            Indicator::Obv => Columns::single(ind::obv(c, v)),
             Indicator::Mfi { period } => one(ind::mfi(h, l, c, v, period)),
             Indicator::Willr { period } => one(ind::willr(h, l, c, period)),
             _ => unreachable!("single-input indicators are computed above"),
@@ -249,7 +245,7 @@ impl Indicator {
     /// A single-input indicator over any series of values (its own `source` field is
     /// ignored); `None` for indicators that read whole bars.
     pub fn compute_values(&self, x: &[f64]) -> Option<Columns> {
-        let one = |r: Result<Vec<f64>, ind::ParamError>| vec![checked(r)];
+        let one = |r: Result<Vec<f64>, ind::ParamError>| Columns::single(checked(r));
         Some(match *self {
             Indicator::Sma { period, .. } => one(ind::sma(x, period)),
             Indicator::Ema { period, .. } => one(ind::ema(x, period)),
@@ -257,16 +253,10 @@ impl Indicator {
             Indicator::Rsi { period, .. } => one(ind::rsi(x, period)),
             Indicator::Macd {
                 fast, slow, signal, ..
-            } => {
-                let m = checked(ind::macd(x, fast, slow, signal));
-                vec![m.macd, m.signal, m.hist]
-            }
+            } => checked(ind::macd(x, fast, slow, signal)).into_columns(),
             Indicator::Bbands {
                 period, up, down, ..
-            } => {
-                let b = checked(ind::bbands(x, period, up, down));
-                vec![b.upper, b.middle, b.lower]
-            }
+            } => checked(ind::bbands(x, period, up, down)).into_columns(),
             Indicator::Stddev { period, dev, .. } => one(ind::stddev(x, period, dev)),
             Indicator::Max { period, .. } => one(ind::max(x, period)),
             Indicator::Min { period, .. } => one(ind::min(x, period)),

@@ -30,7 +30,7 @@ impl Indicator {
             .with_min_len(4)
             .map(|group| self.compute_group(series, group))
             .collect();
-        let mut out = vec![Columns::new(); series.len()];
+        let mut out = vec![Columns::default(); series.len()];
         for (group, columns) in groups.iter().zip(computed) {
             for (&i, c) in group.iter().zip(columns) {
                 out[i] = c;

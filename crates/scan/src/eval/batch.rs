@@ -6,9 +6,10 @@ use super::frame::FrameState;
 use super::plan::{Op, Plan};
 use super::stream::{fold, outputs_at};
 use super::value::{self, WindowCounts, UNDEFINED};
-use crate::catalog::Indicator;
+use crate::catalog::{Columns, Indicator};
 use crate::lang::{Timeframe, WindowKind};
 use crate::series::BarSeries;
+use std::sync::Arc;
 
 /// A step's values over the series.
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub enum Column<'a> {
     /// A stored price column of the series.
     Borrowed(&'a [f64]),
     Owned(Vec<f64>),
+    /// Output `k` of a multi-output indicator, whose columns share one buffer.
+    Output(Arc<Columns>, usize),
 }
 
 impl Column<'_> {
@@ -26,6 +29,7 @@ impl Column<'_> {
             Column::Const(c) => *c,
             Column::Borrowed(values) => values[index],
             Column::Owned(values) => values[index],
+            Column::Output(columns, k) => columns[*k][index],
         }
     }
 
@@ -34,6 +38,7 @@ impl Column<'_> {
             Column::Const(_) => None,
             Column::Borrowed(values) => Some(values),
             Column::Owned(values) => Some(values),
+            Column::Output(columns, k) => Some(&columns[*k]),
         }
     }
 }
@@ -73,8 +78,8 @@ pub fn run<'a>(plan: &Plan, series: &'a BarSeries, symbol: &str) -> Vec<Column<'
         match step(op, series, symbol, Some(&frames), |s| &c[s]) {
             Computed::One(column) => columns.push(column),
             Computed::Outputs(outputs) => {
-                debug_assert_eq!(outputs_at(program, slot).len(), outputs.len());
-                columns.extend(outputs.into_iter().map(Column::Owned));
+                debug_assert_eq!(outputs_at(program, slot).len(), outputs.count());
+                columns.extend(output_columns(outputs));
             }
             Computed::Filled => {}
         }
@@ -86,9 +91,24 @@ pub fn run<'a>(plan: &Plan, series: &'a BarSeries, symbol: &str) -> Vec<Column<'
 pub(crate) enum Computed<'a> {
     One(Column<'a>),
     /// An indicator's outputs, for its slot and the [`Op::Output`] slots after it.
-    Outputs(Vec<Vec<f64>>),
+    Outputs(Columns),
     /// An [`Op::Output`]: its indicator step fills it.
     Filled,
+}
+
+/// An indicator's outputs as step columns: a single output keeps its vector, several
+/// share their buffer.
+pub(crate) fn output_columns<'a>(outputs: Columns) -> impl Iterator<Item = Column<'a>> {
+    let count = outputs.count();
+    let (single, shared) = match count {
+        1 => (outputs.into_single(), None),
+        _ => (None, Some(Arc::new(outputs))),
+    };
+    single.map(Column::Owned).into_iter().chain(
+        shared.into_iter().flat_map(move |columns| {
+            (0..count).map(move |k| Column::Output(Arc::clone(&columns), k))
+        }),
+    )
 }
 
 /// The whole-series column(s) of one step, given its operands' columns (`c`) and, for
@@ -180,10 +200,10 @@ where
 
 /// A single-input indicator over an expression: computed separately over each unbroken
 /// run of defined values, undefined elsewhere (the streaming state restarts likewise).
-fn over_defined_runs(indicator: &Indicator, source: &Column, n: usize) -> Vec<Vec<f64>> {
+fn over_defined_runs(indicator: &Indicator, source: &Column, n: usize) -> Columns {
     let outputs = indicator.outputs().len();
     let values: Vec<f64> = (0..n).map(|i| source.get(i)).collect();
-    let mut columns = vec![vec![UNDEFINED; n]; outputs];
+    let mut columns = Columns::filled(outputs, n, UNDEFINED);
     let mut start = 0;
     while start < n {
         if values[start].is_nan() {
@@ -197,8 +217,8 @@ fn over_defined_runs(indicator: &Indicator, source: &Column, n: usize) -> Vec<Ve
         let run = indicator
             .compute_values(&values[start..end])
             .expect("the checker gives expression sources only to single-input indicators");
-        for (column, computed) in columns.iter_mut().zip(run) {
-            column[start..end].copy_from_slice(&computed);
+        for (k, computed) in run.iter().enumerate() {
+            columns.column_mut(k)[start..end].copy_from_slice(computed);
         }
         start = end;
     }

@@ -247,8 +247,8 @@ impl<'a, 'p> Point<'a, 'p> {
         match computed {
             Computed::One(column) => self.columns[slot] = Some(column),
             Computed::Outputs(outputs) => {
-                for (k, output) in outputs.into_iter().enumerate() {
-                    self.columns[slot + k] = Some(Column::Owned(output));
+                for (k, output) in batch::output_columns(outputs).enumerate() {
+                    self.columns[slot + k] = Some(output);
                 }
             }
             Computed::Filled => unreachable!("outputs are handled above"),

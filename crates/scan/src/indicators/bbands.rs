@@ -15,8 +15,9 @@
 use super::stddev::{check_real, variance_block, VarCore};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
-use super::support::{columns, Window, BLOCK};
+use super::support::{Window, BLOCK};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
+use crate::columns::{named_columns, Columns};
 use std::mem::MaybeUninit;
 
 /// One bar's bands.
@@ -27,13 +28,10 @@ pub struct BbandsValue {
     pub lower: f64,
 }
 
-/// Whole-column bands, one value per input bar.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BbandsSeries {
-    pub upper: Vec<f64>,
-    pub middle: Vec<f64>,
-    pub lower: Vec<f64>,
-}
+named_columns!(
+    /// Whole-column bands, one value per input bar.
+    BbandsSeries { upper: 0, middle: 1, lower: 2 }
+);
 
 /// The band arithmetic of one bar, in TA-Lib's order.
 #[inline(always)]
@@ -141,12 +139,9 @@ pub fn bbands(
         fill(input, period, up, dn, slots)
     };
     // SAFETY: `fill` writes every slot whenever there are any (`n >= period`).
-    let [upper, middle, lower] = unsafe { columns(n, period - 1, fill_all) };
-    Ok(BbandsSeries {
-        upper,
-        middle,
-        lower,
-    })
+    Ok(BbandsSeries(unsafe {
+        Columns::build(n, period - 1, fill_all)
+    }))
 }
 
 /// The three output columns' slots after the lookback: upper, middle, lower.
@@ -215,31 +210,31 @@ mod tests {
     fn middle_is_the_sma_and_bands_the_scaled_deviation() {
         let input = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0, 9.0];
         let out = bbands(&input, 8, 2.0, 1.0).unwrap();
-        assert!(out.upper[..7].iter().all(|v| v.is_nan()));
-        assert_eq!(out.middle[7], 5.0);
-        assert_eq!(out.upper[7], 9.0);
-        assert_eq!(out.lower[7], 3.0);
-        assert_eq!(out.middle[7..], sma(&input, 8).unwrap()[7..]);
+        assert!(out.upper()[..7].iter().all(|v| v.is_nan()));
+        assert_eq!(out.middle()[7], 5.0);
+        assert_eq!(out.upper()[7], 9.0);
+        assert_eq!(out.lower()[7], 3.0);
+        assert_eq!(out.middle()[7..], sma(&input, 8).unwrap()[7..]);
     }
 
     #[test]
     fn matches_talib_on_aapl() {
         let out = bbands(&AAPL_CLOSE, 10, 2.5, 1.5).unwrap();
         assert_eq!(
-            (out.upper[9], out.middle[9], out.lower[9]),
+            (out.upper()[9], out.middle()[9], out.lower()[9]),
             (115.62744623057755, 109.88300094604492, 106.43633377532534)
         );
         assert_eq!(
-            (out.upper[39], out.middle[39], out.lower[39]),
+            (out.upper()[39], out.middle()[39], out.lower()[39]),
             (132.06894485061864, 127.93199920654297, 125.44983182009757)
         );
         let out = bbands(&AAPL_CLOSE, 10, 2.0, 2.0).unwrap();
         assert_eq!(
-            (out.upper[9], out.lower[9]),
+            (out.upper()[9], out.lower()[9]),
             (114.47855717367102, 105.28744471841881)
         );
         assert_eq!(
-            (out.upper[39], out.lower[39]),
+            (out.upper()[39], out.lower()[39]),
             (131.2415557218035, 124.62244269128243)
         );
     }
@@ -248,8 +243,8 @@ mod tests {
     fn flat_series_collapses_the_bands() {
         let out = bbands(&[0.1; 300], 49, 2.0, 2.0).unwrap();
         for i in 48..300 {
-            assert_eq!(out.upper[i], out.middle[i]);
-            assert_eq!(out.lower[i], out.middle[i]);
+            assert_eq!(out.upper()[i], out.middle()[i]);
+            assert_eq!(out.lower()[i], out.middle()[i]);
         }
     }
 
@@ -263,9 +258,9 @@ mod tests {
         let dev = stddev(&input, 20, 1.0).unwrap();
         let mut fused_differs = false;
         for (i, &d) in dev.iter().enumerate().skip(19) {
-            let mid = out.middle[i];
-            assert_eq!(out.upper[i].to_bits(), d.mul_add(2.5, mid).to_bits());
-            assert_eq!(out.lower[i].to_bits(), (mid - d * 1.5).to_bits());
+            let mid = out.middle()[i];
+            assert_eq!(out.upper()[i].to_bits(), d.mul_add(2.5, mid).to_bits());
+            assert_eq!(out.lower()[i].to_bits(), (mid - d * 1.5).to_bits());
             fused_differs |= d.mul_add(2.5, mid) != mid + d * 2.5;
         }
         assert!(fused_differs);
@@ -275,10 +270,10 @@ mod tests {
     fn short_input_is_all_nan() {
         let out = bbands(&[1.0, 2.0, 3.0], 4, 2.0, 2.0).unwrap();
         assert!(out
-            .upper
+            .upper()
             .iter()
-            .chain(&out.middle)
-            .chain(&out.lower)
+            .chain(out.middle())
+            .chain(out.lower())
             .all(|v| v.is_nan()));
     }
 
@@ -313,9 +308,9 @@ mod tests {
                 run_streaming(Bbands::new(period, up, dn).unwrap(), input.iter().copied());
             for (i, s) in streamed.iter().enumerate() {
                 for (a, b) in [
-                    (batch.upper[i], s.upper),
-                    (batch.middle[i], s.middle),
-                    (batch.lower[i], s.lower),
+                    (batch.upper()[i], s.upper),
+                    (batch.middle()[i], s.middle),
+                    (batch.lower()[i], s.lower),
                 ] {
                     assert_eq!(a.to_bits(), b.to_bits(), "period {period}, bar {i}");
                 }

@@ -19,8 +19,8 @@
 #[cfg(target_arch = "x86_64")]
 use super::ema::hardware_fma;
 use super::ema::{ema_step, smoothing};
-use super::support::columns;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
+use crate::columns::{named_columns, Columns};
 use std::mem::MaybeUninit;
 
 /// One bar's MACD.
@@ -39,13 +39,10 @@ impl MacdValue {
     };
 }
 
-/// Whole-column MACD, one value per input bar.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MacdSeries {
-    pub macd: Vec<f64>,
-    pub signal: Vec<f64>,
-    pub hist: Vec<f64>,
-}
+named_columns!(
+    /// Whole-column MACD, one value per input bar.
+    MacdSeries { macd: 0, signal: 1, hist: 2 }
+);
 
 /// Checked and ordered periods.
 #[derive(Debug, Clone, Copy)]
@@ -192,8 +189,7 @@ pub fn macd(
         fill(input, periods, slots)
     };
     // SAFETY: `fill` writes every slot whenever there are any (`n > lookback`).
-    let [macd, signal, hist] = unsafe { columns(n, lookback, fill_all) };
-    Ok(MacdSeries { macd, signal, hist })
+    Ok(MacdSeries(unsafe { Columns::build(n, lookback, fill_all) }))
 }
 
 /// The three output columns' slots after the lookback: MACD line, signal, histogram.
@@ -281,15 +277,15 @@ mod tests {
     fn fast_ema_is_seeded_inside_the_slow_window() {
         let input = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
         let out = macd(&input, 2, 3, 1).unwrap();
-        assert!(out.macd[..2].iter().all(|v| v.is_nan()));
+        assert!(out.macd()[..2].iter().all(|v| v.is_nan()));
         // Seeds at bar 2: slow = (1+2+4)/3, fast = (2+4)/2.
-        assert_eq!(out.macd[2], 3.0 - 7.0 / 3.0);
+        assert_eq!(out.macd()[2], 3.0 - 7.0 / 3.0);
         let fast = ema_step(3.0, 8.0, 2.0 / 3.0);
         let slow = ema_step(7.0 / 3.0, 8.0, 0.5);
-        assert_eq!(out.macd[3], fast - slow);
+        assert_eq!(out.macd()[3], fast - slow);
         // Signal period 1: the signal is the line and the histogram zero.
-        assert_eq!(out.signal[3], out.macd[3]);
-        assert_eq!(out.hist[3], 0.0);
+        assert_eq!(out.signal()[3], out.macd()[3]);
+        assert_eq!(out.hist()[3], 0.0);
     }
 
     #[test]
@@ -297,8 +293,8 @@ mod tests {
         let input = wiggly(60);
         let out = macd(&input, 3, 5, 4).unwrap();
         let lookback = 4 + 3;
-        assert!(out.macd[..lookback].iter().all(|v| v.is_nan()));
-        assert!(out.signal[..lookback].iter().all(|v| v.is_nan()));
+        assert!(out.macd()[..lookback].iter().all(|v| v.is_nan()));
+        assert!(out.signal()[..lookback].iter().all(|v| v.is_nan()));
         // The MACD line equals fast EMA - slow EMA once both run freely.
         let slow = ema(&input, 5).unwrap();
         let lines: Vec<f64> = (4..=lookback)
@@ -307,25 +303,25 @@ mod tests {
                 fast - slow[i]
             })
             .collect();
-        assert_eq!(out.macd[lookback], lines[3]);
+        assert_eq!(out.macd()[lookback], lines[3]);
         let seed = (((0.0 + lines[0]) + lines[1]) + lines[2]) + lines[3];
-        assert_eq!(out.signal[lookback], seed / 4.0);
+        assert_eq!(out.signal()[lookback], seed / 4.0);
         assert_eq!(
-            out.hist[lookback],
-            out.macd[lookback] - out.signal[lookback]
+            out.hist()[lookback],
+            out.macd()[lookback] - out.signal()[lookback]
         );
     }
 
     #[test]
     fn matches_talib_on_aapl() {
         let out = macd(&AAPL_CLOSE, 5, 13, 4).unwrap();
-        assert!(out.macd[14].is_nan() && out.signal[14].is_nan() && out.hist[14].is_nan());
+        assert!(out.macd()[14].is_nan() && out.signal()[14].is_nan() && out.hist()[14].is_nan());
         assert_eq!(
-            (out.macd[15], out.signal[15], out.hist[15]),
+            (out.macd()[15], out.signal()[15], out.hist()[15]),
             (3.3793075091185756, 3.2191820475211017, 0.16012546159747387)
         );
         assert_eq!(
-            (out.macd[39], out.signal[39], out.hist[39]),
+            (out.macd()[39], out.signal()[39], out.hist()[39]),
             (
                 -0.6275390283946223,
                 -0.018503811589792973,
@@ -342,29 +338,29 @@ mod tests {
             macd(&input, 12, 26, 9).unwrap(),
         );
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&a.macd), bits(&b.macd));
-        assert_eq!(bits(&a.signal), bits(&b.signal));
-        assert_eq!(bits(&a.hist), bits(&b.hist));
+        assert_eq!(bits(a.macd()), bits(b.macd()));
+        assert_eq!(bits(a.signal()), bits(b.signal()));
+        assert_eq!(bits(a.hist()), bits(b.hist()));
         assert_eq!(Macd::new(26, 12, 9).unwrap().lookback(), 33);
     }
 
     #[test]
     fn flat_series_is_zero() {
         let out = macd(&[42.5; 60], 12, 26, 9).unwrap();
-        assert!(out.macd[33..].iter().all(|&v| v == 0.0));
-        assert!(out.hist[33..].iter().all(|&v| v == 0.0));
+        assert!(out.macd()[33..].iter().all(|&v| v == 0.0));
+        assert!(out.hist()[33..].iter().all(|&v| v == 0.0));
     }
 
     #[test]
     fn short_input_is_all_nan() {
         let out = macd(&wiggly(33), 12, 26, 9).unwrap();
         assert!(out
-            .macd
+            .macd()
             .iter()
-            .chain(&out.signal)
-            .chain(&out.hist)
+            .chain(out.signal())
+            .chain(out.hist())
             .all(|v| v.is_nan()));
-        assert!(!macd(&wiggly(34), 12, 26, 9).unwrap().macd[33].is_nan());
+        assert!(!macd(&wiggly(34), 12, 26, 9).unwrap().macd()[33].is_nan());
     }
 
     #[test]
@@ -396,9 +392,9 @@ mod tests {
             );
             for (i, s) in streamed.iter().enumerate() {
                 for (a, b) in [
-                    (batch.macd[i], s.macd),
-                    (batch.signal[i], s.signal),
-                    (batch.hist[i], s.hist),
+                    (batch.macd()[i], s.macd),
+                    (batch.signal()[i], s.signal),
+                    (batch.hist()[i], s.hist),
                 ] {
                     assert_eq!(
                         a.to_bits(),

@@ -16,7 +16,7 @@
 //! streaming state keeps one block and its suffix extremes (O(period) memory) and pays
 //! the backward scan once per `period` bars.
 
-use super::support::columns;
+use super::support::filled_column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 use std::mem::MaybeUninit;
 
@@ -136,8 +136,7 @@ fn extremes<const MAX: bool>(input: &[f64], period: usize) -> Vec<f64> {
         }
     };
     // SAFETY: `fill` writes every slot whenever there are any (`len >= period`).
-    let [out] = unsafe { columns(input.len(), period - 1, fill_all) };
-    out
+    unsafe { filled_column(input.len(), period - 1, fill_all) }
 }
 
 /// Writes all `input.len() - (period - 1)` slots; `input.len() >= period`.

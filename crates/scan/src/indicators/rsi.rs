@@ -15,7 +15,7 @@
 //! The first output is at index `period` (the lookback), since it needs `period` changes.
 
 use super::lanes::{Inputs, Lane, Lane4, Outputs};
-use super::support::columns;
+use super::support::filled_column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// Wilder's averages, in TA-Lib's order of operations, for one series (`f64`) or
@@ -137,8 +137,8 @@ pub fn rsi(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     // SAFETY: when `input.len() > period` the first slot is written, then the zip runs
     // over the other `len - period - 1` (each of its inputs has at least that many
     // values); otherwise there are no slots.
-    let [out] = unsafe {
-        columns(input.len(), period, |[slots]| {
+    let out = unsafe {
+        filled_column(input.len(), period, |[slots]| {
             if input.len() <= period {
                 return;
             }

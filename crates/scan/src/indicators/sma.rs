@@ -5,7 +5,7 @@
 //! output identical to TA-Lib's rather than merely close.
 
 use super::lanes::{Inputs, Lane4, Outputs};
-use super::support::columns;
+use super::support::filled_column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// Streaming SMA over a window of `period` values.
@@ -94,8 +94,8 @@ pub(crate) fn sma_unchecked(input: &[f64], period: usize) -> Vec<f64> {
     let lookback = period - 1;
     // SAFETY: when `input.len() >= period` the zip runs over all `len - lookback` slots
     // (`input[lookback..]` has that many values, `input` more); otherwise there are none.
-    let [out] = unsafe {
-        columns(input.len(), lookback, |[slots]| {
+    let out = unsafe {
+        filled_column(input.len(), lookback, |[slots]| {
             if input.len() < period {
                 return;
             }

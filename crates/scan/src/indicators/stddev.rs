@@ -19,7 +19,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
-use super::support::{columns, Window, BLOCK};
+use super::support::{filled_column, Window, BLOCK};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 use std::mem::MaybeUninit;
 use std::slice::Windows;
@@ -236,8 +236,7 @@ pub fn stddev(input: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, Para
         fill(input, period, nbdev, slots)
     };
     // SAFETY: `fill` writes every slot whenever there are any (`len >= period`).
-    let [out] = unsafe { columns(input.len(), period - 1, fill_all) };
-    Ok(out)
+    Ok(unsafe { filled_column(input.len(), period - 1, fill_all) })
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -20,6 +20,7 @@ use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::sma::Sma;
 use super::window_range::{for_each_window_range, window_ranges_lanes, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
+use crate::columns::{named_columns, Columns};
 
 /// Fast %K of one bar given its window's extremes.
 #[inline(always)]
@@ -78,12 +79,10 @@ pub struct StochOutput {
     pub slowd: f64,
 }
 
-/// [`stoch`] over whole columns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StochSeries {
-    pub slowk: Vec<f64>,
-    pub slowd: Vec<f64>,
-}
+named_columns!(
+    /// [`stoch`] over whole columns.
+    StochSeries { slowk: 0, slowd: 1 }
+);
 
 /// One bar of [`Stochf`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,12 +91,10 @@ pub struct StochfOutput {
     pub fastd: f64,
 }
 
-/// [`stochf`] over whole columns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StochfSeries {
-    pub fastk: Vec<f64>,
-    pub fastd: Vec<f64>,
-}
+named_columns!(
+    /// [`stochf`] over whole columns.
+    StochfSeries { fastk: 0, fastd: 1 }
+);
 
 fn check_stoch(
     fastk_period: usize,
@@ -214,24 +211,24 @@ impl Streaming for Stochf {
     }
 }
 
-/// Runs the window scan and the smoothing over the columns into two output vectors.
+/// Runs the window scan and the smoothing over the columns into the two output columns.
 fn run_batch(
     high: &[f64],
     low: &[f64],
     close: &[f64],
     fastk: usize,
     mut smoothing: Smoothing,
-) -> (Vec<f64>, Vec<f64>) {
+) -> Columns {
     let n = common_len(&[high, low, close]);
-    let mut line = vec![f64::NAN; n];
-    let mut signal = vec![f64::NAN; n];
+    let mut out = Columns::filled(2, n, f64::NAN);
+    let [line, signal] = out.each_mut();
     for_each_window_range(high, low, n, fastk, |i, hh, ll| {
         if let Some((a, b)) = smoothing.feed(fast_k(close[i], hh, ll)) {
             line[i] = a;
             signal[i] = b;
         }
     });
-    (line, signal)
+    out
 }
 
 /// Slow stochastic of the bars; both lines are `NaN` for the first
@@ -246,8 +243,7 @@ pub fn stoch(
 ) -> Result<StochSeries, ParamError> {
     let (fastk, slowk, slowd) = check_stoch(fastk_period, slowk_period, slowd_period)?;
     let smoothing = Smoothing::new(slowk, Some(slowd));
-    let (slowk, slowd) = run_batch(high, low, close, fastk, smoothing);
-    Ok(StochSeries { slowk, slowd })
+    Ok(StochSeries(run_batch(high, low, close, fastk, smoothing)))
 }
 
 /// Fast stochastic of the bars; both lines are `NaN` for the first
@@ -260,8 +256,8 @@ pub fn stochf(
     fastd_period: usize,
 ) -> Result<StochfSeries, ParamError> {
     let (fastk, fastd) = check_stochf(fastk_period, fastd_period)?;
-    let (fastk, fastd) = run_batch(high, low, close, fastk, Smoothing::new(fastd, None));
-    Ok(StochfSeries { fastk, fastd })
+    let smoothing = Smoothing::new(fastd, None);
+    Ok(StochfSeries(run_batch(high, low, close, fastk, smoothing)))
 }
 
 /// [`Sma`]'s running total over values computed per lane: the average of each window
@@ -342,7 +338,7 @@ mod tests {
     #[test]
     fn fast_k_and_its_average() {
         let f = stochf(&HIGH, &LOW, &CLOSE, 2, 2).unwrap();
-        assert!(f.fastk[1].is_nan() && f.fastd[1].is_nan());
+        assert!(f.fastk()[1].is_nan() && f.fastd()[1].is_nan());
         // Fast %K, windows of 2: bar1 (11-8)/4, bar2 (10.5-9)/3, bar3 (12.5-10)/3,
         // bar4 (10-9)/4, each times 100.
         let k = [
@@ -351,10 +347,10 @@ mod tests {
             (2.5 / 3.0) * 100.0,
             25.0,
         ];
-        assert_eq!(&f.fastk[2..], &k[1..]);
-        assert_eq!(f.fastd[2], (k[0] + k[1]) / 2.0);
+        assert_eq!(&f.fastk()[2..], &k[1..]);
+        assert_eq!(f.fastd()[2], (k[0] + k[1]) / 2.0);
         assert_eq!(
-            f.fastd[4],
+            f.fastd()[4],
             ((k[0] + k[1] - k[0]) + k[2] - k[1] + k[3]) / 2.0
         );
     }
@@ -363,43 +359,46 @@ mod tests {
     fn slow_lines_are_averages_of_averages() {
         let s = stoch(&HIGH, &LOW, &CLOSE, 2, 2, 2).unwrap();
         let f = stochf(&HIGH, &LOW, &CLOSE, 2, 2).unwrap();
-        assert!(s.slowk[2].is_nan() && s.slowd[2].is_nan());
+        assert!(s.slowk()[2].is_nan() && s.slowd()[2].is_nan());
         // Slow %K is fast %D; slow %D its SMA.
-        assert_eq!(&s.slowk[3..], &f.fastd[3..]);
-        assert_eq!(s.slowd[3], (f.fastd[2] + f.fastd[3]) / 2.0);
+        assert_eq!(&s.slowk()[3..], &f.fastd()[3..]);
+        assert_eq!(s.slowd()[3], (f.fastd()[2] + f.fastd()[3]) / 2.0);
     }
 
     #[test]
     fn period_one_smoothing_is_the_identity() {
         let [high, low, close, _] = columns(&sample_bars(100));
         let f = stochf(&high, &low, &close, 5, 1).unwrap();
-        assert_bits_eq(&f.fastk, &f.fastd, "fastd(1)");
+        assert_bits_eq(f.fastk(), f.fastd(), "fastd(1)");
         let s = stoch(&high, &low, &close, 5, 1, 1).unwrap();
-        assert_bits_eq(&s.slowk, &f.fastk, "slowk(1)");
-        assert_bits_eq(&s.slowd, &f.fastk, "slowd(1)");
+        assert_bits_eq(s.slowk(), f.fastk(), "slowk(1)");
+        assert_bits_eq(s.slowd(), f.fastk(), "slowd(1)");
         // Fast %K period 1: the bar's own range.
         let one = stochf(&HIGH, &LOW, &CLOSE, 1, 1).unwrap();
-        assert_eq!(one.fastk[0], 50.0);
+        assert_eq!(one.fastk()[0], 50.0);
         // Not clamped: a close above its bar's high.
         let out = stochf(&[10.0], &[8.0], &[12.0], 1, 1).unwrap();
-        assert_eq!(out.fastk[0], 200.0);
+        assert_eq!(out.fastk()[0], 200.0);
     }
 
     #[test]
     fn flat_windows_give_zero_but_tiny_quotes_do_not() {
         let flat = [7.25; 10];
         let s = stoch(&flat, &flat, &flat, 3, 2, 2).unwrap();
-        assert!(s.slowk[4..].iter().chain(&s.slowd[4..]).all(|v| *v == 0.0));
+        assert!(s.slowk()[4..]
+            .iter()
+            .chain(&s.slowd()[4..])
+            .all(|v| *v == 0.0));
         // A range of a few ulps at 1e9 is machine-flat.
         let high = [1e9 + 1.2e-7; 6];
         let low = [1e9; 6];
-        assert!(stochf(&high, &low, &high, 2, 1).unwrap().fastk[1..]
+        assert!(stochf(&high, &low, &high, 2, 1).unwrap().fastk()[1..]
             .iter()
             .all(|v| *v == 0.0));
         let tiny = |v: &[f64]| v.iter().map(|x| x * 1e-12).collect::<Vec<_>>();
         let t = stochf(&tiny(&HIGH), &tiny(&LOW), &tiny(&CLOSE), 2, 1).unwrap();
         let f = stochf(&HIGH, &LOW, &CLOSE, 2, 1).unwrap();
-        for (a, b) in t.fastk[1..].iter().zip(&f.fastk[1..]) {
+        for (a, b) in t.fastk()[1..].iter().zip(&f.fastk()[1..]) {
             assert!((a - b).abs() < 1e-9);
         }
     }
@@ -407,13 +406,16 @@ mod tests {
     #[test]
     fn short_inputs_and_ranges() {
         let s = stoch(&HIGH, &LOW, &CLOSE, 3, 2, 2).unwrap();
-        assert_eq!(s.slowk.len(), 5);
-        assert!(s.slowk[..4].iter().all(|v| v.is_nan()) && !s.slowk[4].is_nan());
+        assert_eq!(s.slowk().len(), 5);
+        assert!(s.slowk()[..4].iter().all(|v| v.is_nan()) && !s.slowk()[4].is_nan());
         let s = stoch(&HIGH, &LOW, &CLOSE, 3, 2, 3).unwrap();
-        assert!(s.slowk.iter().chain(&s.slowd).all(|v| v.is_nan()));
-        assert!(stoch(&[], &[], &[], 1, 1, 1).unwrap().slowk.is_empty());
+        assert!(s.slowk().iter().chain(s.slowd()).all(|v| v.is_nan()));
+        assert!(stoch(&[], &[], &[], 1, 1, 1).unwrap().slowk().is_empty());
         assert_eq!(
-            stochf(&HIGH, &LOW[..3], &CLOSE, 1, 1).unwrap().fastk.len(),
+            stochf(&HIGH, &LOW[..3], &CLOSE, 1, 1)
+                .unwrap()
+                .fastk()
+                .len(),
             3
         );
         assert!(stoch(&HIGH, &LOW, &CLOSE, 0, 1, 1).is_err());
@@ -443,17 +445,20 @@ mod tests {
             let streamed = run_streaming(Stoch::new(fk, sk, sd).unwrap(), bars.iter().copied());
             let k: Vec<f64> = streamed.iter().map(|o| o.slowk).collect();
             let d: Vec<f64> = streamed.iter().map(|o| o.slowd).collect();
-            assert_bits_eq(&batch.slowk, &k, &format!("slowk({fk},{sk},{sd})"));
-            assert_bits_eq(&batch.slowd, &d, &format!("slowd({fk},{sk},{sd})"));
+            assert_bits_eq(batch.slowk(), &k, &format!("slowk({fk},{sk},{sd})"));
+            assert_bits_eq(batch.slowd(), &d, &format!("slowd({fk},{sk},{sd})"));
             let lookback = Stoch::new(fk, sk, sd).unwrap().lookback();
-            assert_eq!(batch.slowd.iter().position(|v| !v.is_nan()), Some(lookback));
+            assert_eq!(
+                batch.slowd().iter().position(|v| !v.is_nan()),
+                Some(lookback)
+            );
 
             let batch = stochf(&high, &low, &close, fk, sd).unwrap();
             let streamed = run_streaming(Stochf::new(fk, sd).unwrap(), bars.iter().copied());
             let k: Vec<f64> = streamed.iter().map(|o| o.fastk).collect();
             let d: Vec<f64> = streamed.iter().map(|o| o.fastd).collect();
-            assert_bits_eq(&batch.fastk, &k, &format!("fastk({fk},{sd})"));
-            assert_bits_eq(&batch.fastd, &d, &format!("fastd({fk},{sd})"));
+            assert_bits_eq(batch.fastk(), &k, &format!("fastk({fk},{sd})"));
+            assert_bits_eq(batch.fastd(), &d, &format!("fastd({fk},{sd})"));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! inputs kept by the streaming states whose TA-Lib algorithm reads the values leaving
 //! the window or rescans it.
 
+use crate::columns::Columns;
 use std::mem::MaybeUninit;
 
 /// An output column with room for `len` values, holding its first `lookback` (at most
@@ -15,36 +16,20 @@ pub(crate) fn column(len: usize, lookback: usize) -> Vec<f64> {
     out
 }
 
-/// `K` output columns of `len` values each, their first `lookback` (at most `len`)
-/// `NaN`, the rest written by `fill` straight into the columns' uninitialised room.
-///
-/// This is how the batch loops write their outputs: each value is written once (filling
-/// with `NaN` first touches every page twice), and without `Vec::push`, whose capacity
-/// check has an out-of-line growth path around which the compiler spills the loop's
-/// running totals to the stack, lengthening the very dependency chain that bounds these
-/// loops. `fill` gets `K` slices of `len - lookback` slots (empty when `len <= lookback`).
+/// One output column written as [`Columns::build`] writes them (its first `lookback`
+/// values `NaN`, the rest by `fill`), as a plain vector.
 ///
 /// # Safety
 ///
-/// `fill` must write every slot of every slice it is given, unless it panics.
+/// `fill` must write every slot of the slice it is given, unless it panics.
 #[inline(always)]
-pub(crate) unsafe fn columns<const K: usize>(
+pub(crate) unsafe fn filled_column(
     len: usize,
     lookback: usize,
-    fill: impl FnOnce([&mut [MaybeUninit<f64>]; K]),
-) -> [Vec<f64>; K] {
-    let lookback = lookback.min(len);
-    let mut cols: [Vec<f64>; K] = std::array::from_fn(|_| column(len, lookback));
-    fill(
-        cols.each_mut()
-            .map(|c| &mut c.spare_capacity_mut()[..len - lookback]),
-    );
-    for c in &mut cols {
-        // SAFETY: the first `lookback` values were written by `column`, the rest by
-        // `fill`, as the caller guarantees; the capacity is at least `len`.
-        unsafe { c.set_len(len) };
-    }
-    cols
+    fill: impl FnOnce([&mut [MaybeUninit<f64>]; 1]),
+) -> Vec<f64> {
+    // SAFETY: passed on to the caller.
+    unsafe { Columns::build(len, lookback, fill) }.into_values()
 }
 
 /// Bars per block in the batch loops that run in two phases: first the sequential

@@ -12,7 +12,7 @@
 //! with `divider = period * (period + 1) / 2` in floating point. We do exactly that.
 //! Period 1 is accepted, as in TA-Lib, and returns the input unchanged.
 
-use super::support::{columns, Window};
+use super::support::{filled_column, Window};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 /// TA-Lib's `period * (period + 1) / 2`, computed in `f64` as it does.
@@ -167,8 +167,8 @@ pub fn wma(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     let lookback = period - 1;
     // SAFETY: when `input.len() >= period` the zip runs over all `len - lookback` slots,
     // one per window; otherwise there are none.
-    let [out] = unsafe {
-        columns(input.len(), lookback, |[slots]| {
+    let out = unsafe {
+        filled_column(input.len(), lookback, |[slots]| {
             if input.len() < period {
                 return;
             }

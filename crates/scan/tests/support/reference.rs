@@ -362,9 +362,9 @@ pub fn on_values(indicator: &Indicator, output: usize, values: &[f64]) -> Vec<f6
         } => {
             let m = ind::macd(values, fast, slow, signal).expect(OK);
             match output {
-                0 => m.macd,
-                1 => m.signal,
-                2 => m.hist,
+                0 => m.macd().to_vec(),
+                1 => m.signal().to_vec(),
+                2 => m.hist().to_vec(),
                 _ => panic!("macd has three outputs"),
             }
         }
@@ -373,9 +373,9 @@ pub fn on_values(indicator: &Indicator, output: usize, values: &[f64]) -> Vec<f6
         } => {
             let b = ind::bbands(values, period, up, down).expect(OK);
             match output {
-                0 => b.upper,
-                1 => b.middle,
-                2 => b.lower,
+                0 => b.upper().to_vec(),
+                1 => b.middle().to_vec(),
+                2 => b.lower().to_vec(),
                 _ => panic!("bbands has three outputs"),
             }
         }

@@ -13,6 +13,7 @@
 //! array, the portable fallback) implement. The compiler's own vectorisation of `V` was
 //! tried first and left most operations scalar, hence the explicit intrinsics.
 
+use crate::columns::Columns;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
 /// One value per series: `f64` for one series, [`V`] for several.
@@ -324,14 +325,13 @@ impl<const K: usize> Group<K> {
         (inputs, outputs)
     }
 
-    /// Each series' `K` output columns, back in column order; each column is allocated
-    /// at its exact length.
+    /// Each series' `K` output columns, back in column order, in one block per series.
     #[inline(always)]
-    pub(crate) fn finish<L: Lane4>(self) -> [Vec<Vec<f64>>; 4] {
+    pub(crate) fn finish<L: Lane4>(self) -> [Columns; 4] {
         let len = self.len;
-        let mut series: [Vec<Vec<f64>>; 4] = std::array::from_fn(|_| Vec::with_capacity(K));
-        for buf in &self.outputs {
-            let [mut c0, mut c1, mut c2, mut c3] = [(); 4].map(|_| vec![0.0; len]);
+        let mut series: [Columns; 4] = std::array::from_fn(|_| Columns::filled(K, len, 0.0));
+        for (k, buf) in self.outputs.iter().enumerate() {
+            let [c0, c1, c2, c3] = series.each_mut().map(|s| s.column_mut(k));
             // Exact chunks, not `extend_from_slice` per block: four values at a time
             // through `Vec`'s capacity check (and often a `memcpy` call) cost more than
             // the transpose itself.
@@ -356,9 +356,6 @@ impl<const K: usize> Group<K> {
             for i in len / 4 * 4..len {
                 let bar = &buf[4 * i..4 * i + 4];
                 (c0[i], c1[i], c2[i], c3[i]) = (bar[0], bar[1], bar[2], bar[3]);
-            }
-            for (s, c) in series.iter_mut().zip([c0, c1, c2, c3]) {
-                s.push(c);
             }
         }
         series
