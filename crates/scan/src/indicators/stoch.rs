@@ -274,10 +274,12 @@ fn moving_average<L: Lane>(values: &[L], period: usize) -> Vec<L> {
     for &x in &values[..lookback] {
         total += x;
     }
-    let mut out = Vec::with_capacity(count);
-    for (&x, &leaving) in values[lookback..].iter().zip(values) {
+    // Written through a zip, not pushed: around `push`'s growth path the compiler kept
+    // the running total on the stack, a store and a load on the chain of every bar.
+    let mut out = vec![L::splat(0.0); count];
+    for ((slot, &x), &leaving) in out.iter_mut().zip(&values[lookback..]).zip(values) {
         total += x;
-        out.push(total / divisor);
+        *slot = total / divisor;
         total -= leaving;
     }
     out
