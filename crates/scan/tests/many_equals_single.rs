@@ -59,6 +59,50 @@ fn assert_many_equals_single(indicator: &Indicator, market: &[BarSeries]) {
     }
 }
 
+/// `len` bars that swing until bar `settle` and are flat from there: the variance's
+/// sums go stale (and are rebuilt) at a bar that differs from series to series.
+fn settling_series(len: usize, settle: usize) -> BarSeries {
+    let bars = (0..len)
+        .map(|i| {
+            let price = if i < settle {
+                100.0 + ((i * 37) % 11) as f64 * 0.75
+            } else {
+                101.25
+            };
+            Bar {
+                time: BarTime::from_unix_seconds(i as i64 * 86_400),
+                open: price,
+                high: price + 0.5,
+                low: price - 0.5,
+                close: price,
+                volume: 1000.0 + i as f64,
+                adj_close: None,
+            }
+        })
+        .collect();
+    BarSeries::from_bars("SETTLE", bars).expect("settling bars are valid")
+}
+
+/// `len` bars trending from a million with small wiggles: the variance's running sums
+/// drift from their shift, so each rebuild changes the last bits of what follows.
+fn drifting_series(len: usize, seed: usize) -> BarSeries {
+    let bars = (0..len)
+        .map(|i| {
+            let price = 1e6 + i as f64 * 50.0 + ((i * 37 + seed) % 11) as f64 * 0.01;
+            Bar {
+                time: BarTime::from_unix_seconds(i as i64 * 86_400),
+                open: price,
+                high: price + 0.5,
+                low: price - 0.5,
+                close: price,
+                volume: 1000.0 + i as f64,
+                adj_close: None,
+            }
+        })
+        .collect();
+    BarSeries::from_bars("DRIFT", bars).expect("drifting bars are valid")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1_000))]
 
@@ -121,6 +165,16 @@ const SPECS: &[&str] = &[
     "mfi(119)",
     "mfi(120)",
     "willr(120)",
+    // The variance's rebuilds: forced every `32 * period` bars (from bar 64 for period 2),
+    // and where a window's variance collapses (see `settling_series`).
+    "stddev(2)",
+    "stddev(3)",
+    "stddev(5, 1.5)",
+    "stddev(120)",
+    "bbands(2, 2, 2)",
+    "bbands(3, 2, 2)",
+    "bbands(5, 2, 1)",
+    "bbands(119, 1, 3)",
 ];
 
 #[test]
@@ -141,7 +195,10 @@ fn every_indicator_on_full_groups() {
     let markets = [
         walks(120, 9),
         walks(5, 4),
+        // Two forced rebuilds of the variance's sums for periods 2 and 3.
+        (0..4).map(|i| drifting_series(200, i)).collect(),
         (0..8).map(|i| flat_series(120, 10.0 + i as f64)).collect(),
+        (0..4).map(|i| settling_series(120, 30 + 20 * i)).collect(),
     ];
     for spec in SPECS {
         let indicator = Indicator::parse(spec).unwrap();

@@ -8,7 +8,7 @@
 
 use super::{Columns, Indicator};
 use crate::indicators::lanes::{Group, Lane4, V};
-use crate::indicators::{cci, dm, ema, mfi, rsi, sma, stoch, willr};
+use crate::indicators::{bbands, cci, dm, ema, mfi, rsi, sma, stddev, stoch, willr};
 use crate::series::{BarSeries, PriceField};
 use rayon::prelude::*;
 
@@ -25,7 +25,9 @@ impl Indicator {
             .chunk_by(|&a, &b| series[a].len() == series[b].len())
             .flat_map(|run| run.chunks(LANES))
             .collect();
-        let computed: Vec<Vec<Columns>> = groups
+        // A fixed array per group, not a vector: no allocation (and no free on the
+        // caller's thread) per group.
+        let computed: Vec<[Columns; LANES]> = groups
             .par_iter()
             .with_min_len(4)
             .map(|group| self.compute_group(series, group))
@@ -39,8 +41,9 @@ impl Indicator {
         out
     }
 
-    /// The columns of the series at `indices` (at most [`LANES`], all of one length).
-    fn compute_group(&self, series: &[&BarSeries], indices: &[usize]) -> Vec<Columns> {
+    /// The columns of the series at `indices` (at most [`LANES`], all of one length),
+    /// in order; the slots past `indices.len()` are empty.
+    fn compute_group(&self, series: &[&BarSeries], indices: &[usize]) -> [Columns; LANES] {
         if let Ok(group) = <[usize; LANES]>::try_from(indices) {
             let group = group.map(|i| series[i]);
             #[cfg(target_arch = "x86_64")]
@@ -49,14 +52,18 @@ impl Indicator {
             {
                 // SAFETY: both features `lanes_avx2` is compiled with were just detected.
                 if let Some(columns) = unsafe { self.lanes_avx2(group) } {
-                    return columns.into();
+                    return columns;
                 }
             }
             if let Some(columns) = self.lanes::<V<4>>(group) {
-                return columns.into();
+                return columns;
             }
         }
-        indices.iter().map(|&i| self.compute(series[i])).collect()
+        std::array::from_fn(|k| {
+            indices
+                .get(k)
+                .map_or_else(Columns::default, |&i| self.compute(series[i]))
+        })
     }
 
     /// [`Indicator::lanes`] compiled with AVX2 and FMA, so the lanes' arithmetic becomes
@@ -89,6 +96,27 @@ impl Indicator {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 ema::ema_lanes::<L>(x, period, out);
+                g.finish::<L>()
+            }
+            Indicator::Stddev {
+                source,
+                period,
+                dev,
+            } => {
+                let mut g = group_of::<L, 1>(group, &[source]);
+                let ([x], out) = g.io();
+                stddev::stddev_lanes::<L>(x, period, dev, out);
+                g.finish::<L>()
+            }
+            Indicator::Bbands {
+                source,
+                period,
+                up,
+                down,
+            } => {
+                let mut g = group_of::<L, 3>(group, &[source]);
+                let ([x], out) = g.io();
+                bbands::bbands_lanes::<L>(x, period, up, down, out);
                 g.finish::<L>()
             }
             Indicator::Rsi { source, period } => {

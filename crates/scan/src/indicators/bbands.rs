@@ -12,7 +12,8 @@
 //!   `= middle - dev * nbdev_dn` (two roundings). The asymmetry is TA-Lib 0.8's, and it
 //!   shows in the last bit, so it is reproduced.
 
-use super::stddev::{check_real, variance_block, VarCore};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
+use super::stddev::{check_real, variance_block, variance_lanes, VarCore};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
 use super::support::{Window, BLOCK};
@@ -33,19 +34,19 @@ named_columns!(
     BbandsSeries { upper: 0, middle: 1, lower: 2 }
 );
 
-/// The band arithmetic of one bar, in TA-Lib's order.
+/// The band arithmetic of one bar (or one bar of each lane), in TA-Lib's order.
 #[inline(always)]
-fn bands(variance: f64, middle: f64, up: f64, dn: f64) -> (f64, f64) {
-    let dev = if variance != 0.0 {
-        variance.sqrt()
-    } else {
-        0.0
-    };
+fn bands<L: Lane>(variance: L, middle: L, up: f64, dn: f64) -> (L, L) {
+    let zero = L::splat(0.0);
+    let dev = variance.ne_or(zero, variance.sqrt(), zero);
     if up == dn {
-        let t = dev * up;
+        let t = dev * L::splat(up);
         (middle + t, middle - t)
     } else {
-        (dev.mul_add(up, middle), middle - dev * dn)
+        (
+            dev.mul_add(L::splat(up), middle),
+            middle - dev * L::splat(dn),
+        )
     }
 }
 
@@ -198,6 +199,36 @@ fn fill(input: &[f64], period: usize, up: f64, dn: f64, [upper, middle, lower]: 
             l.write(lo);
         }
     }
+}
+
+/// BBANDS of four series of equal length at once, into outputs already holding `NaN`;
+/// each lane computes exactly what [`bbands`] does.
+#[inline(always)]
+pub(crate) fn bbands_lanes<L: Lane4>(
+    x: Inputs,
+    period: usize,
+    up: f64,
+    dn: f64,
+    [mut upper, mut middle, mut lower]: [Outputs; 3],
+) {
+    if x.len() < period {
+        return;
+    }
+    let lookback = period - 1;
+    let divisor = L::splat(period as f64);
+    let mut ma_total = L::splat(0.0);
+    for i in 0..lookback {
+        ma_total += x.at::<L>(i);
+    }
+    variance_lanes::<L>(x, period, |i, variance| {
+        ma_total += x.at::<L>(i);
+        let mid = ma_total / divisor;
+        ma_total -= x.at::<L>(i - lookback);
+        let (hi, lo) = bands(variance, mid, up, dn);
+        upper.set(i, hi);
+        middle.set(i, mid);
+        lower.set(i, lo);
+    });
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! `VarCore` reproduces that operation for operation (it is shared with BBANDS), so the
 //! square root taken here needs no guard: the variance is never negative.
 
+use super::lanes::{Inputs, Lane4, Outputs};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
 use super::support::{filled_column, Window, BLOCK};
@@ -300,6 +301,87 @@ pub(crate) fn variance_block(
             None => return,
         }
     }
+}
+
+/// [`VarCore`] over four series of equal length at once, one per lane: calls
+/// `emit(bar, variance)` for every bar from `period - 1` on, in order. Each lane runs
+/// exactly the scalar core's operations; a lane whose sums need a rebuild at a bar gets
+/// the scalar rebuild over its own window there, as the scalar loop would.
+#[inline(always)]
+pub(crate) fn variance_lanes<L: Lane4>(x: Inputs, period: usize, mut emit: impl FnMut(usize, L)) {
+    let len = x.len();
+    if len < period {
+        return;
+    }
+    let lookback = period - 1;
+    let inv_period = 1.0 / period as f64;
+    let inv = L::splat(inv_period);
+    // `prime`: the first value becomes the shift.
+    let mut shift = x.at::<L>(0);
+    let (mut total1, mut total2) = (L::splat(0.0), L::splat(0.0));
+    for i in 0..lookback {
+        let d = x.at::<L>(i) - shift;
+        total1 += d;
+        total2 += d * d;
+    }
+    // The bar at which each lane's `bars_since_reseed` reaches zero.
+    let reseed_every = 32 * period;
+    let mut forced = [lookback + reseed_every - 1; 4];
+    let mut next_forced = forced[0];
+    let (small, large) = (L::splat(0.000001), L::splat(1000000.0));
+    let count = len - lookback;
+    let bars = x.bars(lookback, count).chunks_exact(4);
+    let leaving = x.bars(0, count).chunks_exact(4);
+    for (k, (newest, oldest)) in bars.zip(leaving).enumerate() {
+        let i = lookback + k;
+        let d = L::load(newest) - shift;
+        total1 += d;
+        total2 += d * d;
+        let mean1 = total1 * inv;
+        let mut variance = total2 * inv - mean1 * mean1;
+        let d = L::load(oldest) - shift;
+        total1 -= d;
+        let d2 = d * d;
+        total2 -= d2;
+        if variance.any_lt(small * (total2 * inv))
+            || (large * total2).any_lt(d2)
+            || i == next_forced
+        {
+            let mut lanes = [shift, total1, total2, variance, d2].map(|v| {
+                let mut a = [0.0; 4];
+                v.store(&mut a);
+                a
+            });
+            let [shift_l, total1_l, total2_l, variance_l, d2_l] = &mut lanes;
+            for l in 0..4 {
+                let stale = variance_l[l] < 0.000001 * (total2_l[l] * inv_period)
+                    || d2_l[l] > 1000000.0 * total2_l[l]
+                    || i == forced[l];
+                if stale {
+                    let window: Vec<f64> = (i - lookback..=i).map(|j| x.bars(j, 1)[l]).collect();
+                    let (s, t1, t2, v) = rebuild(inv_period, (&window, &[]));
+                    (shift_l[l], total1_l[l], total2_l[l], variance_l[l]) = (s, t1, t2, v);
+                    forced[l] = i + reseed_every;
+                }
+            }
+            next_forced = forced.into_iter().min().unwrap_or(usize::MAX);
+            [shift, total1, total2, variance] = [0, 1, 2, 3].map(|v| L::load(&lanes[v]));
+        }
+        emit(i, variance);
+    }
+}
+
+/// STDDEV of four series of equal length at once, into an output already holding
+/// `NaN`; each lane computes exactly what [`stddev`] does.
+#[inline(always)]
+pub(crate) fn stddev_lanes<L: Lane4>(
+    x: Inputs,
+    period: usize,
+    nbdev: f64,
+    [mut out]: [Outputs; 1],
+) {
+    let nbdev = L::splat(nbdev);
+    variance_lanes::<L>(x, period, |i, variance| out.set(i, variance.sqrt() * nbdev));
 }
 
 #[cfg(test)]

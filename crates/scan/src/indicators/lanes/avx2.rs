@@ -51,6 +51,15 @@ impl Lane for F64x4 {
         F64x4(unsafe { _mm256_andnot_pd(_mm256_set1_pd(-0.0), self.0) })
     }
     #[inline(always)]
+    fn sqrt(self) -> Self {
+        F64x4(unsafe { _mm256_sqrt_pd(self.0) })
+    }
+    #[inline(always)]
+    fn any_lt(self, other: Self) -> bool {
+        // Ordered compare: false when either side is NaN, as `<` is.
+        unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(self.0, other.0)) != 0 }
+    }
+    #[inline(always)]
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
         // Ordered compare: false when either side is NaN, as `>` is.
         F64x4(unsafe {

@@ -32,6 +32,10 @@ pub(crate) trait Lane:
     /// `self * a + b` with one rounding, as [`f64::mul_add`].
     fn mul_add(self, a: Self, b: Self) -> Self;
     fn abs(self) -> Self;
+    /// The correctly rounded square root, as [`f64::sqrt`].
+    fn sqrt(self) -> Self;
+    /// Whether `self < other` in any lane (false for `NaN`).
+    fn any_lt(self, other: Self) -> bool;
     /// Per lane: `if self > other { then } else { otherwise }` (false for `NaN`).
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self;
     /// Per lane: `if self > other { self } else { other }` (`other` for `NaN`): the
@@ -59,6 +63,14 @@ impl Lane for f64 {
     #[inline(always)]
     fn abs(self) -> Self {
         f64::abs(self)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+    #[inline(always)]
+    fn any_lt(self, other: Self) -> bool {
+        self < other
     }
     #[inline(always)]
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
@@ -148,6 +160,14 @@ impl<const N: usize> Lane for V<N> {
     #[inline(always)]
     fn abs(self) -> Self {
         V(self.0.map(f64::abs))
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        V(self.0.map(f64::sqrt))
+    }
+    #[inline(always)]
+    fn any_lt(self, other: Self) -> bool {
+        self.0.iter().zip(&other.0).any(|(a, b)| a < b)
     }
     #[inline(always)]
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
