@@ -15,7 +15,7 @@
 //! rounding residue of a window of identical prices without zeroing tiny quotes.
 
 use super::bar_common::{common_len, typical_price, zero_if_scaled_zero};
-use super::lanes::{Inputs, Lane, Lane4, Outputs};
+use super::lanes::{self, Inputs, Lane, Lane4, Outputs};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 /// The circular buffer of typical prices and the per-bar computation over it.
@@ -245,7 +245,7 @@ pub(crate) fn cci_lanes<L: Lane4>(
         return;
     }
     let divisor = L::splat(period as f64);
-    let mut ring = vec![L::splat(0.0); period];
+    let mut ring = lanes::filled(L::splat(0.0), period);
     let mut slot = 0;
     for i in 0..len {
         let typical = typical_price::<L>(high.at(i), low.at(i), close.at(i));

@@ -19,7 +19,7 @@
 //!   `[0, total]` before dividing.
 
 use super::bar_common::{common_len, is_zero_scaled, typical_price, zero_if_scaled_zero};
-use super::lanes::{Inputs, Lane, Lane4, Outputs};
+use super::lanes::{self, Inputs, Lane, Lane4, Outputs};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 /// One bar's `(positive, negative)` money flow: `typical * volume` on the side the
@@ -310,7 +310,7 @@ pub(crate) fn mfi_lanes<L: Lane4>(
     let hlc = [high, low, close];
     let zero = L::splat(0.0);
     let period_lanes = L::splat(period as f64);
-    let (mut positive, mut negative) = (vec![zero; period], vec![zero; period]);
+    let (mut positive, mut negative) = (lanes::filled(zero, period), lanes::filled(zero, period));
     let mut sums = FlowSums {
         positive: zero,
         negative: zero,

@@ -16,7 +16,7 @@
 //! until the trailing one is defined, as here.
 
 use super::bar_common::{common_len, zero_if_scaled_zero};
-use super::lanes::{Inputs, Lane, Lane4, Outputs};
+use super::lanes::{self, Inputs, Lane, Lane4, Outputs};
 use super::sma::Sma;
 use super::window_range::{for_each_window_range, window_ranges_lanes, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
@@ -276,7 +276,7 @@ fn moving_average<L: Lane>(values: &[L], period: usize) -> Vec<L> {
     }
     // Written through a zip, not pushed: around `push`'s growth path the compiler kept
     // the running total on the stack, a store and a load on the chain of every bar.
-    let mut out = vec![L::splat(0.0); count];
+    let mut out = lanes::filled(L::splat(0.0), count);
     for ((slot, &x), &leaving) in out.iter_mut().zip(&values[lookback..]).zip(values) {
         total += x;
         *slot = total / divisor;
@@ -300,7 +300,7 @@ pub(crate) fn stoch_lanes<L: Lane4>(
     if highest.is_empty() {
         return;
     }
-    let mut k = vec![L::splat(0.0); highest.len()];
+    let mut k = lanes::filled(L::splat(0.0), highest.len());
     let closes = close.bars(fastk - 1, highest.len()).chunks_exact(4);
     for (k, ((&hh, &ll), close)) in k.iter_mut().zip(highest.iter().zip(&lowest).zip(closes)) {
         *k = fast_k(L::load(close), hh, ll);

@@ -8,7 +8,7 @@
 //! (amortized O(1) per bar, no allocation after construction, where TA-Lib's
 //! rescan degrades to O(period) per bar on a trend).
 
-use super::lanes::{Inputs, Lane, Lane4};
+use super::lanes::{self, Inputs, Lane, Lane4};
 use std::collections::VecDeque;
 
 /// Streaming window extremes.
@@ -154,8 +154,12 @@ pub(crate) fn window_ranges_lanes<L: Lane4>(
     // through iterators: with an index per bar, the bounds checks' panic paths made
     // the compiler keep the running extremes on the stack.
     let zero = L::splat(0.0);
-    let (mut highest, mut lowest) = (vec![zero; n + 1 - period], vec![zero; n + 1 - period]);
-    let (mut suffix_high, mut suffix_low) = (vec![zero; period], vec![zero; period]);
+    let (mut highest, mut lowest) = (
+        lanes::filled(zero, n + 1 - period),
+        lanes::filled(zero, n + 1 - period),
+    );
+    let (mut suffix_high, mut suffix_low) =
+        (lanes::filled(zero, period), lanes::filled(zero, period));
     let (mut start, mut emitted) = (0, 0);
     while start + period <= n {
         let (hs, ls) = (high.bars(start, period), low.bars(start, period));

@@ -197,6 +197,23 @@ impl<const N: usize> Lane for V<N> {
     }
 }
 
+/// `len` copies of `value`, for the kernels' scratch vectors.
+///
+/// Not `vec![value; len]`: that fills through a generic function the compiler keeps out
+/// of line, where the AVX2 features of the calling kernel do not reach, and there
+/// filling took a tenth of STOCH's time over the market on two threads. This loop is
+/// compiled into the kernel.
+#[inline(always)]
+pub(crate) fn filled<L: Lane>(value: L, len: usize) -> Vec<L> {
+    let mut out = Vec::with_capacity(len);
+    for slot in &mut out.spare_capacity_mut()[..len] {
+        slot.write(value);
+    }
+    // SAFETY: the loop above initialised all `len` values within the capacity.
+    unsafe { out.set_len(len) };
+    out
+}
+
 /// Four values, one per series: the width of a group (one AVX2 vector of `f64`).
 pub(crate) trait Lane4: Lane {
     /// `values[0..4]`, one per lane.
