@@ -63,6 +63,12 @@ impl Columns {
         Columns { values, count: K }
     }
 
+    /// `count` columns of equal length, stored one after another in `values`.
+    pub(crate) fn from_values(values: Vec<f64>, count: usize) -> Self {
+        debug_assert!(count > 0 && values.len().is_multiple_of(count));
+        Columns { values, count }
+    }
+
     /// `count` columns of `len` values, all `value`.
     #[inline(always)]
     pub(crate) fn filled(count: usize, len: usize, value: f64) -> Self {

@@ -14,6 +14,7 @@
 //! tried first and left most operations scalar, hence the explicit intrinsics.
 
 use crate::columns::Columns;
+use std::mem::MaybeUninit;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
 /// One value per series: `f64` for one series, [`V`] for several.
@@ -220,6 +221,8 @@ pub(crate) trait Lane4: Lane {
     fn load(values: &[f64]) -> Self;
     /// Writes the lanes to `values[0..4]`.
     fn store(self, values: &mut [f64]);
+    /// Writes the lanes to `values[0..4]`, memory not yet initialised.
+    fn store_uninit(self, values: &mut [MaybeUninit<f64>]);
     /// The 4×4 transpose: lane `j` of output `i` is lane `i` of input `j`.
     fn transpose(rows: [Self; 4]) -> [Self; 4];
 }
@@ -232,6 +235,12 @@ impl Lane4 for V<4> {
     #[inline(always)]
     fn store(self, values: &mut [f64]) {
         values[..4].copy_from_slice(&self.0);
+    }
+    #[inline(always)]
+    fn store_uninit(self, values: &mut [MaybeUninit<f64>]) {
+        for (slot, v) in values[..4].iter_mut().zip(self.0) {
+            slot.write(v);
+        }
     }
     #[inline(always)]
     fn transpose(rows: [Self; 4]) -> [Self; 4] {
@@ -363,12 +372,18 @@ impl<const K: usize> Group<K> {
     }
 
     /// Each series' `K` output columns, back in column order, in one block per series.
+    /// Every value is written once, by the transposes: the blocks are not zeroed first.
     #[inline(always)]
     pub(crate) fn finish<L: Lane4>(self) -> [Columns; 4] {
         let len = self.len;
-        let mut series: [Columns; 4] = std::array::from_fn(|_| Columns::filled(K, len, 0.0));
+        let mut series: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(K * len));
+        let mut rooms = series
+            .each_mut()
+            .map(|values| &mut values.spare_capacity_mut()[..K * len]);
         for (k, buf) in self.outputs.iter().enumerate() {
-            let [c0, c1, c2, c3] = series.each_mut().map(|s| s.column_mut(k));
+            let [c0, c1, c2, c3] = rooms
+                .each_mut()
+                .map(|room| &mut room[k * len..(k + 1) * len]);
             // Exact chunks, not `extend_from_slice` per block: four values at a time
             // through `Vec`'s capacity check (and often a `memcpy` call) cost more than
             // the transpose itself.
@@ -385,17 +400,27 @@ impl<const K: usize> Group<K> {
                     L::load(&block[12..16]),
                 ];
                 let [v0, v1, v2, v3] = L::transpose(rows);
-                v0.store(r0);
-                v1.store(r1);
-                v2.store(r2);
-                v3.store(r3);
+                v0.store_uninit(r0);
+                v1.store_uninit(r1);
+                v2.store_uninit(r2);
+                v3.store_uninit(r3);
             }
             for i in len / 4 * 4..len {
                 let bar = &buf[4 * i..4 * i + 4];
-                (c0[i], c1[i], c2[i], c3[i]) = (bar[0], bar[1], bar[2], bar[3]);
+                for (c, &v) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3]
+                    .into_iter()
+                    .zip(bar)
+                {
+                    c[i].write(v);
+                }
             }
         }
-        series
+        series.map(|mut values| {
+            // SAFETY: the loop above wrote all `len` values of each of the `K` columns
+            // (whole chunks of four, then the rest), within the capacity.
+            unsafe { values.set_len(K * len) };
+            Columns::from_values(values, K)
+        })
     }
 }
 
