@@ -62,45 +62,37 @@ fn assert_many_equals_single(indicator: &Indicator, market: &[BarSeries]) {
 /// `len` bars that swing until bar `settle` and are flat from there: the variance's
 /// sums go stale (and are rebuilt) at a bar that differs from series to series.
 fn settling_series(len: usize, settle: usize) -> BarSeries {
-    let bars = (0..len)
-        .map(|i| {
-            let price = if i < settle {
-                100.0 + ((i * 37) % 11) as f64 * 0.75
-            } else {
-                101.25
-            };
-            Bar {
-                time: BarTime::from_unix_seconds(i as i64 * 86_400),
-                open: price,
-                high: price + 0.5,
-                low: price - 0.5,
-                close: price,
-                volume: 1000.0 + i as f64,
-                adj_close: None,
-            }
-        })
-        .collect();
-    BarSeries::from_bars("SETTLE", bars).expect("settling bars are valid")
+    let swing = |i: usize| 100.0 + ((i * 37) % 11) as f64 * 0.75;
+    bars_closing_at(
+        "SETTLE",
+        (0..len).map(|i| if i < settle { swing(i) } else { 101.25 }),
+    )
 }
 
 /// `len` bars trending from a million with small wiggles: the variance's running sums
 /// drift from their shift, so each rebuild changes the last bits of what follows.
 fn drifting_series(len: usize, seed: usize) -> BarSeries {
-    let bars = (0..len)
-        .map(|i| {
-            let price = 1e6 + i as f64 * 50.0 + ((i * 37 + seed) % 11) as f64 * 0.01;
-            Bar {
-                time: BarTime::from_unix_seconds(i as i64 * 86_400),
-                open: price,
-                high: price + 0.5,
-                low: price - 0.5,
-                close: price,
-                volume: 1000.0 + i as f64,
-                adj_close: None,
-            }
+    bars_closing_at(
+        "DRIFT",
+        (0..len).map(|i| 1e6 + i as f64 * 50.0 + ((i * 37 + seed) % 11) as f64 * 0.01),
+    )
+}
+
+/// Daily bars opening and closing at each of `prices`, half a point high and low.
+fn bars_closing_at(symbol: &str, prices: impl Iterator<Item = f64>) -> BarSeries {
+    let bars = prices
+        .enumerate()
+        .map(|(i, price)| Bar {
+            time: BarTime::from_unix_seconds(i as i64 * 86_400),
+            open: price,
+            high: price + 0.5,
+            low: price - 0.5,
+            close: price,
+            volume: 1000.0 + i as f64,
+            adj_close: None,
         })
         .collect();
-    BarSeries::from_bars("DRIFT", bars).expect("drifting bars are valid")
+    BarSeries::from_bars(symbol, bars).expect("the bars are valid")
 }
 
 proptest! {
