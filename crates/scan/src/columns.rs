@@ -114,8 +114,7 @@ impl Columns {
 
     /// The columns in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &[f64]> + '_ {
-        let len = self.len();
-        (0..self.count).map(move |k| &self.values[k * len..(k + 1) * len])
+        (0..self.count).map(move |k| &self[k])
     }
 
     /// The values, column after column.
