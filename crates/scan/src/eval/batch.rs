@@ -98,17 +98,15 @@ pub(crate) enum Computed<'a> {
 
 /// An indicator's outputs as step columns: a single output keeps its vector, several
 /// share their buffer.
-pub(crate) fn output_columns<'a>(outputs: Columns) -> impl Iterator<Item = Column<'a>> {
+pub(crate) fn output_columns<'a>(outputs: Columns) -> Vec<Column<'a>> {
     let count = outputs.count();
-    let (single, shared) = match count {
-        1 => (outputs.into_single(), None),
-        _ => (None, Some(Arc::new(outputs))),
-    };
-    single.map(Column::Owned).into_iter().chain(
-        shared.into_iter().flat_map(move |columns| {
-            (0..count).map(move |k| Column::Output(Arc::clone(&columns), k))
-        }),
-    )
+    if count == 1 {
+        return vec![Column::Owned(outputs.into_values())];
+    }
+    let shared = Arc::new(outputs);
+    (0..count)
+        .map(|k| Column::Output(Arc::clone(&shared), k))
+        .collect()
 }
 
 /// The whole-series column(s) of one step, given its operands' columns (`c`) and, for

@@ -247,7 +247,7 @@ impl<'a, 'p> Point<'a, 'p> {
         match computed {
             Computed::One(column) => self.columns[slot] = Some(column),
             Computed::Outputs(outputs) => {
-                for (k, output) in batch::output_columns(outputs).enumerate() {
+                for (k, output) in batch::output_columns(outputs).into_iter().enumerate() {
                     self.columns[slot + k] = Some(output);
                 }
             }

@@ -122,10 +122,7 @@ impl VarCore {
         self.total2 -= d2;
 
         self.bars_since_reseed -= 1;
-        if variance < 0.000001 * (self.total2 * self.inv_period)
-            || d2 > 1000000.0 * self.total2
-            || self.bars_since_reseed == 0
-        {
+        if stale(variance, self.total2, d2, self.inv_period) || self.bars_since_reseed == 0 {
             return None;
         }
         Some(variance)
@@ -143,6 +140,17 @@ impl VarCore {
         variance
     }
 }
+
+/// TA-Lib's test for sums gone stale after a bar: the variance fell below `1e-6` of the
+/// mean squared deviation, or the value that just left (`d2`, its squared deviation)
+/// dwarfed the remaining sum of squares.
+#[inline(always)]
+fn stale(variance: f64, total2: f64, d2: f64, inv_period: f64) -> bool {
+    variance < COLLAPSED * (total2 * inv_period) || d2 > DWARFED * total2
+}
+
+const COLLAPSED: f64 = 0.000001;
+const DWARFED: f64 = 1000000.0;
 
 /// Re-anchors the shift at the window mean and rebuilds the sums with a two-pass over
 /// the window; returns the new shift, the sums with the window's first value removed
@@ -328,7 +336,7 @@ pub(crate) fn variance_lanes<L: Lane4>(x: Inputs, period: usize, mut emit: impl 
     let reseed_every = 32 * period;
     let mut forced = [lookback + reseed_every - 1; 4];
     let mut next_forced = forced[0];
-    let (small, large) = (L::splat(0.000001), L::splat(1000000.0));
+    let (collapsed, dwarfed) = (L::splat(COLLAPSED), L::splat(DWARFED));
     let count = len - lookback;
     let bars = x.bars(lookback, count).chunks_exact(4);
     let leaving = x.bars(0, count).chunks_exact(4);
@@ -343,8 +351,8 @@ pub(crate) fn variance_lanes<L: Lane4>(x: Inputs, period: usize, mut emit: impl 
         total1 -= d;
         let d2 = d * d;
         total2 -= d2;
-        if variance.any_lt(small * (total2 * inv))
-            || (large * total2).any_lt(d2)
+        if variance.any_lt(collapsed * (total2 * inv))
+            || (dwarfed * total2).any_lt(d2)
             || i == next_forced
         {
             let mut lanes = [shift, total1, total2, variance, d2].map(|v| {
@@ -354,10 +362,7 @@ pub(crate) fn variance_lanes<L: Lane4>(x: Inputs, period: usize, mut emit: impl 
             });
             let [shift_l, total1_l, total2_l, variance_l, d2_l] = &mut lanes;
             for l in 0..4 {
-                let stale = variance_l[l] < 0.000001 * (total2_l[l] * inv_period)
-                    || d2_l[l] > 1000000.0 * total2_l[l]
-                    || i == forced[l];
-                if stale {
+                if stale(variance_l[l], total2_l[l], d2_l[l], inv_period) || i == forced[l] {
                     let window: Vec<f64> = (i - lookback..=i).map(|j| x.bars(j, 1)[l]).collect();
                     let (s, t1, t2, v) = rebuild(inv_period, (&window, &[]));
                     (shift_l[l], total1_l[l], total2_l[l], variance_l[l]) = (s, t1, t2, v);
