@@ -78,6 +78,26 @@ fn drifting_series(len: usize, seed: usize) -> BarSeries {
     )
 }
 
+/// `len` bars swinging around `scale`, one percent high and low: at `1e-307` or `1e307`
+/// the lane kernels' exact division by the period falls back to the divider.
+fn scaled_series(len: usize, seed: usize, scale: f64) -> BarSeries {
+    let bars = (0..len)
+        .map(|i| {
+            let price = scale * (1.0 + ((i * 37 + seed) % 13) as f64 * 0.01);
+            Bar {
+                time: BarTime::from_unix_seconds(i as i64 * 86_400),
+                open: price,
+                high: price * 1.01,
+                low: price * 0.99,
+                close: price,
+                volume: 1000.0 + i as f64,
+                adj_close: None,
+            }
+        })
+        .collect();
+    BarSeries::from_bars("SCALED", bars).expect("the bars are valid")
+}
+
 /// Daily bars opening and closing at each of `prices`, half a point high and low.
 fn bars_closing_at(symbol: &str, prices: impl Iterator<Item = f64>) -> BarSeries {
     let bars = prices
@@ -191,6 +211,12 @@ fn every_indicator_on_full_groups() {
         (0..4).map(|i| drifting_series(200, i)).collect(),
         (0..8).map(|i| flat_series(120, 10.0 + i as f64)).collect(),
         (0..4).map(|i| settling_series(120, 30 + 20 * i)).collect(),
+        // Tiny and huge prices beside ordinary ones, in one group.
+        [1.0, 1e-307, 1e307, 1e-150]
+            .into_iter()
+            .enumerate()
+            .map(|(i, scale)| scaled_series(120, i, scale))
+            .collect(),
     ];
     for spec in SPECS {
         let indicator = Indicator::parse(spec).unwrap();

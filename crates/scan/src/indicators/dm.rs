@@ -23,7 +23,7 @@
 //! `> 0`. Reproduced as is. ADX needs period ≥ 2.
 
 use super::bar_common::{common_len, is_zero_band, TA_EPSILON};
-use super::lanes::{Inputs, Lane, Lane4, Outputs};
+use super::lanes::{Divisor, Inputs, Lane, Lane4, Outputs};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
 use super::support::{column, BLOCK};
@@ -214,14 +214,14 @@ impl<L: Lane> DmSums<L> {
     /// Wilder smoothing, left to right with a true division; only the sums `LINE`
     /// needs (the divisions are what the loop is bound by).
     #[inline(always)]
-    fn smooth<const LINE: u8>(&mut self, divisor: L, (plus, minus, range): (L, L, L)) {
+    fn smooth<const LINE: u8>(&mut self, period: Divisor<L>, (plus, minus, range): (L, L, L)) {
         if LINE != MINUS_DI {
-            self.plus_dm = self.plus_dm - self.plus_dm / divisor + plus;
+            self.plus_dm = self.plus_dm - period.divide(self.plus_dm) + plus;
         }
         if LINE != PLUS_DI {
-            self.minus_dm = self.minus_dm - self.minus_dm / divisor + minus;
+            self.minus_dm = self.minus_dm - period.divide(self.minus_dm) + minus;
         }
-        self.tr = self.tr - self.tr / divisor + range;
+        self.tr = self.tr - period.divide(self.tr) + range;
     }
 
     /// The DI of `LINE` (`PLUS_DI` or `MINUS_DI`).
@@ -586,7 +586,7 @@ pub(crate) fn dm_lanes<L: Lane4, const LINE: u8>(
         let (prev_high, prev_low) = (high.at(i - 1), low.at(i - 1));
         bar_moves(high.at(i), low.at(i), prev_high, prev_low, close.at(i - 1))
     }
-    let divisor = L::splat(period as f64);
+    let divisor = Divisor::<L>::new(period);
     let mut sums = DmSums::<L>::new();
     for i in 1..period {
         sums.add(moves(hlc, i));
@@ -621,13 +621,13 @@ pub(crate) fn dm_lanes<L: Lane4, const LINE: u8>(
         let (dx, di_sum) = sums.dx();
         adx += if_counted(sums.tr, di_sum, dx, L::splat(-0.0));
     }
-    adx /= divisor;
+    adx = divisor.divide(adx);
     out.set(lookback, adx);
     let weight = L::splat((period - 1) as f64);
     for i in lookback + 1..len {
         sums.smooth::<ADX>(divisor, moves(hlc, i));
         let (dx, di_sum) = sums.dx();
-        adx = if_counted(sums.tr, di_sum, (adx * weight + dx) / divisor, adx);
+        adx = if_counted(sums.tr, di_sum, divisor.divide(adx * weight + dx), adx);
         out.set(i, adx);
     }
 }

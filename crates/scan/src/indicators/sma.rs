@@ -4,7 +4,7 @@
 //! leaving the window. Doing the same additions in the same order is what makes our
 //! output identical to TA-Lib's rather than merely close.
 
-use super::lanes::{Inputs, Lane4, Outputs};
+use super::lanes::{Divisor, Inputs, Lane4, Outputs};
 use super::support::filled_column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
@@ -120,7 +120,7 @@ pub(crate) fn sma_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs;
         return;
     }
     let lookback = period - 1;
-    let divisor = L::splat(period as f64);
+    let divisor = Divisor::<L>::new(period);
     let mut total = L::splat(0.0);
     for i in 0..lookback {
         total += x.at(i);
@@ -135,7 +135,7 @@ pub(crate) fn sma_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs;
         .zip(bars.zip(leaving))
     {
         total += L::load(v);
-        (total / divisor).store(slot);
+        divisor.divide(total).store(slot);
         total -= L::load(leaving);
     }
 }

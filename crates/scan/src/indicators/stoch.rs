@@ -16,7 +16,7 @@
 //! until the trailing one is defined, as here.
 
 use super::bar_common::{common_len, zero_if_scaled_zero};
-use super::lanes::{self, Inputs, Lane, Lane4, Outputs};
+use super::lanes::{self, Divisor, Inputs, Lane, Lane4, Outputs};
 use super::sma::Sma;
 use super::window_range::{for_each_window_range, window_ranges_lanes, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
@@ -269,7 +269,7 @@ fn moving_average<L: Lane>(values: &[L], period: usize) -> Vec<L> {
         return Vec::new();
     };
     let lookback = period - 1;
-    let divisor = L::splat(period as f64);
+    let divisor = Divisor::<L>::new(period);
     let mut total = L::splat(0.0);
     for &x in &values[..lookback] {
         total += x;
@@ -279,7 +279,7 @@ fn moving_average<L: Lane>(values: &[L], period: usize) -> Vec<L> {
     let mut out = lanes::filled(L::splat(0.0), count);
     for ((slot, &x), &leaving) in out.iter_mut().zip(&values[lookback..]).zip(values) {
         total += x;
-        *slot = total / divisor;
+        *slot = divisor.divide(total);
         total -= leaving;
     }
     out

@@ -60,6 +60,14 @@ impl Lane for F64x4 {
         unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(self.0, other.0)) != 0 }
     }
     #[inline(always)]
+    fn all_between(self, low: Self, high: Self) -> bool {
+        unsafe { _mm256_movemask_pd(between(self.0, low.0, high.0)) == 0b1111 }
+    }
+    #[inline(always)]
+    fn between_or(self, low: Self, high: Self, then: Self, otherwise: Self) -> Self {
+        F64x4(unsafe { _mm256_blendv_pd(otherwise.0, then.0, between(self.0, low.0, high.0)) })
+    }
+    #[inline(always)]
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
         // Ordered compare: false when either side is NaN, as `>` is.
         F64x4(unsafe {
@@ -92,6 +100,18 @@ impl Lane for F64x4 {
             let mask = _mm256_cmp_pd::<_CMP_NEQ_UQ>(self.0, other.0);
             _mm256_blendv_pd(otherwise.0, then.0, mask)
         })
+    }
+}
+
+/// The lanes where `low <= x <= high`, by ordered compares: none where `x` is `NaN`.
+#[inline(always)]
+fn between(x: __m256d, low: __m256d, high: __m256d) -> __m256d {
+    // SAFETY: see the module documentation.
+    unsafe {
+        _mm256_and_pd(
+            _mm256_cmp_pd::<_CMP_GE_OQ>(x, low),
+            _mm256_cmp_pd::<_CMP_LE_OQ>(x, high),
+        )
     }
 }
 

@@ -37,6 +37,11 @@ pub(crate) trait Lane:
     fn sqrt(self) -> Self;
     /// Whether `self < other` in any lane (false for `NaN`).
     fn any_lt(self, other: Self) -> bool;
+    /// Whether `low <= self <= high` in every lane (false for `NaN`).
+    fn all_between(self, low: Self, high: Self) -> bool;
+    /// Per lane: `if low <= self && self <= high { then } else { otherwise }` (false for
+    /// `NaN`).
+    fn between_or(self, low: Self, high: Self, then: Self, otherwise: Self) -> Self;
     /// Per lane: `if self > other { then } else { otherwise }` (false for `NaN`).
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self;
     /// Per lane: `if self > other { self } else { other }` (`other` for `NaN`): the
@@ -72,6 +77,18 @@ impl Lane for f64 {
     #[inline(always)]
     fn any_lt(self, other: Self) -> bool {
         self < other
+    }
+    #[inline(always)]
+    fn all_between(self, low: Self, high: Self) -> bool {
+        low <= self && self <= high
+    }
+    #[inline(always)]
+    fn between_or(self, low: Self, high: Self, then: Self, otherwise: Self) -> Self {
+        if self.all_between(low, high) {
+            then
+        } else {
+            otherwise
+        }
     }
     #[inline(always)]
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
@@ -169,6 +186,16 @@ impl<const N: usize> Lane for V<N> {
     #[inline(always)]
     fn any_lt(self, other: Self) -> bool {
         self.0.iter().zip(&other.0).any(|(a, b)| a < b)
+    }
+    #[inline(always)]
+    fn all_between(self, low: Self, high: Self) -> bool {
+        (0..N).all(|l| self.0[l].all_between(low.0[l], high.0[l]))
+    }
+    #[inline(always)]
+    fn between_or(self, low: Self, high: Self, then: Self, otherwise: Self) -> Self {
+        V(std::array::from_fn(|l| {
+            self.0[l].between_or(low.0[l], high.0[l], then.0[l], otherwise.0[l])
+        }))
     }
     #[inline(always)]
     fn gt_or(self, other: Self, then: Self, otherwise: Self) -> Self {
@@ -423,6 +450,9 @@ impl<const K: usize> Group<K> {
         })
     }
 }
+
+mod divisor;
+pub(crate) use divisor::Divisor;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
