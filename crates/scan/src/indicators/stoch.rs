@@ -296,34 +296,40 @@ pub(crate) fn stoch_lanes<L: Lane4>(
     second: Option<usize>,
     [mut line, mut signal]: [Outputs; 2],
 ) {
-    let (highest, lowest) = window_ranges_lanes::<L>(high, low, fastk);
-    if highest.is_empty() {
+    let (mut k, lowest) = window_ranges_lanes::<L>(high, low, fastk);
+    if k.is_empty() {
         return;
     }
-    let mut k = lanes::filled(L::splat(0.0), highest.len());
-    let closes = close.bars(fastk - 1, highest.len()).chunks_exact(4);
-    for (k, ((&hh, &ll), close)) in k.iter_mut().zip(highest.iter().zip(&lowest).zip(closes)) {
-        *k = fast_k(L::load(close), hh, ll);
+    // Fast %K in place of the highest highs, each read once: no third scratch vector.
+    let closes = close.bars(fastk - 1, k.len()).chunks_exact(4);
+    for (k, (&ll, close)) in k.iter_mut().zip(lowest.iter().zip(closes)) {
+        *k = fast_k(L::load(close), *k, ll);
     }
     let first_average = moving_average(&k, first);
-    // The bar of the `j`th fast %K.
-    let bar = |j: usize| j + fastk - 1;
-    match second {
-        None => {
-            for (j, &average) in first_average.iter().enumerate() {
-                let j = j + first - 1;
-                line.set(bar(j), k[j]);
-                signal.set(bar(j), average);
-            }
-        }
+    // The lines, from the first bar where both are defined (the bar of fast %K
+    // `lookback`), through exact chunks of the interleaved outputs.
+    let (line_values, signal_values, lookback) = match second {
+        None => (k, first_average, first - 1),
         Some(second) => {
             let second_average = moving_average(&first_average, second);
-            for (q, &average) in second_average.iter().enumerate() {
-                let q = q + second - 1;
-                line.set(bar(q + first - 1), first_average[q]);
-                signal.set(bar(q + first - 1), average);
-            }
+            let lookback = first - 1 + second - 1;
+            (first_average, second_average, lookback)
         }
+    };
+    let (bar, count) = (lookback + fastk - 1, signal_values.len());
+    if count == 0 {
+        return;
+    }
+    let lines = line_values[line_values.len() - count..]
+        .iter()
+        .zip(&signal_values);
+    let slots = line
+        .bars(bar, count)
+        .chunks_exact_mut(4)
+        .zip(signal.bars(bar, count).chunks_exact_mut(4));
+    for ((line, signal), (&l, &s)) in slots.zip(lines) {
+        l.store(line);
+        s.store(signal);
     }
 }
 
