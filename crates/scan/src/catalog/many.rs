@@ -193,7 +193,7 @@ fn group_of<L: Lane4, const K: usize>(
     group: [&BarSeries; LANES],
     fields: &[PriceField],
 ) -> Group<K> {
-    let mut g = Group::<K>::new(group[0].len());
+    let mut g = Group::<K>::new(group[0].len(), fields.len());
     for &f in fields {
         let [a, b, c, d] = group;
         g.input::<L>([a.field(f), b.field(f), c.field(f), d.field(f)]);

@@ -319,55 +319,46 @@ impl Outputs<'_> {
 /// Interleaved copies of the input columns of a group of four series, and room for the
 /// kernel's `K` interleaved output columns. The transposes cost a few instructions per
 /// value; gathering each bar from four columns inside the kernel instead costs more,
-/// since the kernel then holds four pointers per column and spills them. The buffers
-/// come from a per-thread pool, so successive groups reuse memory that is in cache.
+/// since the kernel then holds four pointers per column and spills them. All columns
+/// live in one buffer, reused by the thread's next group, so successive groups write
+/// memory that is in cache, and a group takes and returns one buffer.
 pub(crate) struct Group<const K: usize> {
     len: usize,
-    inputs: Vec<Vec<f64>>,
-    outputs: [Vec<f64>; K],
+    /// The `K` output columns, then the input columns added so far, `4 * len` values
+    /// each.
+    columns: Vec<f64>,
 }
 
 thread_local! {
-    static POOL: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// A buffer of `len` values from the pool, holding whatever it held (or zeros).
-fn take_buffer(len: usize) -> Vec<f64> {
-    let mut buf = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
-    buf.resize(len, 0.0);
-    buf
+    static BUFFER: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 impl<const K: usize> Drop for Group<K> {
     fn drop(&mut self) {
-        let buffers = self
-            .inputs
-            .drain(..)
-            .chain(self.outputs.each_mut().map(std::mem::take));
-        POOL.with(|p| p.borrow_mut().extend(buffers));
+        let columns = std::mem::take(&mut self.columns);
+        BUFFER.with(|buffer| buffer.set(columns));
     }
 }
 
 impl<const K: usize> Group<K> {
-    /// A group of series of `len` bars, its outputs all `NaN` until a kernel writes them.
+    /// A group of series of `len` bars, with room for `inputs` input columns; its
+    /// outputs are all `NaN` until a kernel writes them.
     #[inline(always)]
-    pub(crate) fn new(len: usize) -> Self {
-        Group {
-            len,
-            inputs: Vec::new(),
-            outputs: std::array::from_fn(|_| {
-                let mut buf = take_buffer(4 * len);
-                buf.fill(f64::NAN);
-                buf
-            }),
-        }
+    pub(crate) fn new(len: usize, inputs: usize) -> Self {
+        let mut columns = BUFFER.with(|buffer| buffer.take());
+        columns.clear();
+        columns.reserve(4 * len * (K + inputs));
+        columns.resize(4 * len * K, f64::NAN);
+        Group { len, columns }
     }
 
     /// Adds an input column, one slice of `len` values per series.
     #[inline(always)]
     pub(crate) fn input<L: Lane4>(&mut self, columns: [&[f64]; 4]) {
         let len = self.len;
-        let mut buf = take_buffer(4 * len);
+        let start = self.columns.len();
+        self.columns.resize(start + 4 * len, 0.0);
+        let buf = &mut self.columns[start..];
         let [c0, c1, c2, c3] = columns.map(|c| &c[..len]);
         // Whole blocks of four bars through exact chunks: no bounds checks inside.
         let blocks = buf
@@ -386,15 +377,16 @@ impl<const K: usize> Group<K> {
         for i in len / 4 * 4..len {
             buf[4 * i..4 * i + 4].copy_from_slice(&[c0[i], c1[i], c2[i], c3[i]]);
         }
-        self.inputs.push(buf);
     }
 
     /// The `n` input columns added so far, and the output columns, for the kernel.
     #[inline(always)]
     pub(crate) fn io<const N: usize>(&mut self) -> ([Inputs<'_>; N], [Outputs<'_>; K]) {
-        let inputs = std::array::from_fn(|k| Inputs(&self.inputs[k]));
-        let mut outputs = self.outputs.iter_mut();
-        let outputs = std::array::from_fn(|_| Outputs(outputs.next().expect("K outputs")));
+        let column = 4 * self.len;
+        let (outputs, inputs) = self.columns.split_at_mut(K * column);
+        let inputs = std::array::from_fn(|k| Inputs(&inputs[k * column..(k + 1) * column]));
+        let mut outputs = outputs.chunks_exact_mut(column.max(1));
+        let outputs = std::array::from_fn(|_| Outputs(outputs.next().unwrap_or_default()));
         (inputs, outputs)
     }
 
@@ -407,7 +399,9 @@ impl<const K: usize> Group<K> {
         let mut rooms = series
             .each_mut()
             .map(|values| &mut values.spare_capacity_mut()[..K * len]);
-        for (k, buf) in self.outputs.iter().enumerate() {
+        let column = 4 * len;
+        for k in 0..K {
+            let buf = &self.columns[k * column..(k + 1) * column];
             let [c0, c1, c2, c3] = rooms
                 .each_mut()
                 .map(|room| &mut room[k * len..(k + 1) * len]);
