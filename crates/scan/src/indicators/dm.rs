@@ -211,8 +211,8 @@ impl<L: Lane> DmSums<L> {
         self.tr += range;
     }
 
-    /// Wilder smoothing, left to right with a true division; only the sums `LINE`
-    /// needs (the divisions are what the loop is bound by).
+    /// Wilder smoothing, left to right, dividing by the period exactly without the
+    /// divider ([`Divisor`]); only the sums `LINE` needs.
     #[inline(always)]
     fn smooth<const LINE: u8>(&mut self, period: Divisor<L>, (plus, minus, range): (L, L, L)) {
         if LINE != MINUS_DI {
