@@ -38,8 +38,16 @@ class Bars:
             setattr(self, field, columns[field])
 
 
+# Seconds of untimed calls before the timed ones, as our command's `WARM_UP`
+# (crates/cli/src/bench.rs): both sides are measured in their steady state.
+WARM_UP = 0.2
+
+
 def median_seconds(runs, work):
+    warming = time.perf_counter()
     work()
+    while time.perf_counter() - warming < WARM_UP:
+        work()
     times = []
     for _ in range(runs):
         start = time.perf_counter()

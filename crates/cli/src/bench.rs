@@ -10,7 +10,7 @@ use scan::catalog::Indicator;
 use scan::{BarSeries, PriceField};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -184,9 +184,24 @@ fn chosen_specs(only: &[String]) -> Result<Vec<&'static str>, Failure> {
         .collect())
 }
 
-/// The median wall time of `runs` calls of `work`, after one untimed call.
+/// How long [`median_seconds`] calls its work untimed before timing it. One call is not
+/// enough: the allocator grows its heaps (on every thread of a parallel measurement)
+/// over the first calls, which run slower for several calls. The 5,000 × 250 SMA on two
+/// threads took 12.5, 1.7, 1.6, 1.4 and 1.2 ms on its first five calls, then 1.1 ms on
+/// every later one; a server that scans again and again runs in that steady state.
+/// `scripts/bench_talib.py` warms TA-Lib up for as long.
+const WARM_UP: Duration = Duration::from_millis(200);
+
+/// The median wall time of `runs` calls of `work`, after calling it untimed for
+/// [`WARM_UP`] (at least once).
 pub fn median_seconds(runs: u32, mut work: impl FnMut()) -> f64 {
-    work(); // warm caches and the allocator
+    let warming = Instant::now();
+    loop {
+        work();
+        if warming.elapsed() >= WARM_UP {
+            break;
+        }
+    }
     median(
         (0..runs)
             .map(|_| {
