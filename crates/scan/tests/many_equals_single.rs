@@ -6,6 +6,7 @@ mod common;
 use common::{indicator, series, series_with};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
+use scan::catalog::Columns;
 use scan::catalog::Indicator;
 use scan::{Bar, BarSeries, BarTime};
 
@@ -42,9 +43,18 @@ fn flat_series(len: usize, price: f64) -> BarSeries {
 
 fn assert_many_equals_single(indicator: &Indicator, market: &[BarSeries]) {
     let refs: Vec<&BarSeries> = market.iter().collect();
-    let many = indicator.compute_many(&refs);
+    // Called from this thread, outside rayon's pool, and from one of the pool's threads
+    // (`join` runs its closures there): the outputs are allocated on different threads.
+    let outside = indicator.compute_many(&refs);
+    let (inside, ()) = rayon::join(|| indicator.compute_many(&refs), || ());
+    for many in [outside, inside] {
+        assert_many_equals_each(indicator, market, &many);
+    }
+}
+
+fn assert_many_equals_each(indicator: &Indicator, market: &[BarSeries], many: &[Columns]) {
     assert_eq!(many.len(), market.len());
-    for (s, columns) in market.iter().zip(&many) {
+    for (s, columns) in market.iter().zip(many) {
         let single = indicator.compute(s);
         assert_eq!(
             (columns.count(), columns.len()),

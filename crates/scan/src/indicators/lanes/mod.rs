@@ -390,12 +390,16 @@ impl<const K: usize> Group<K> {
         (inputs, outputs)
     }
 
-    /// Each series' `K` output columns, back in column order, in one block per series.
-    /// Every value is written once, by the transposes: the blocks are not zeroed first.
+    /// Each series' `K` output columns, back in column order, in one block per series:
+    /// in `series` (emptied first; allocated here if they have no room). Every value is
+    /// written once, by the transposes: the blocks are not zeroed first.
     #[inline(always)]
-    pub(crate) fn finish<L: Lane4>(self) -> [Columns; 4] {
+    pub(crate) fn finish<L: Lane4>(self, mut series: [Vec<f64>; 4]) -> [Columns; 4] {
         let len = self.len;
-        let mut series: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(K * len));
+        for values in &mut series {
+            values.clear();
+            values.reserve(K * len);
+        }
         let mut rooms = series
             .each_mut()
             .map(|values| &mut values.spare_capacity_mut()[..K * len]);
