@@ -197,6 +197,10 @@ const SPECS: &[&str] = &[
     "bbands(3, 2, 2)",
     "bbands(5, 2, 1)",
     "bbands(119, 1, 3)",
+    // WMA's rebuilds, every `8 * period` bars (from bar 16 for period 2).
+    "wma(2)",
+    "wma(3)",
+    "wma(7)",
 ];
 
 #[test]

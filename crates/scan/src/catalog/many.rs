@@ -8,7 +8,7 @@
 
 use super::{Columns, Indicator};
 use crate::indicators::lanes::{Group, Lane4, V};
-use crate::indicators::{bbands, cci, dm, ema, mfi, rsi, sma, stddev, stoch, willr};
+use crate::indicators::{bbands, cci, dm, ema, mfi, rsi, sma, stddev, stoch, willr, wma};
 use crate::series::{BarSeries, PriceField};
 use rayon::prelude::*;
 
@@ -80,6 +80,7 @@ impl Indicator {
         match *self {
             Indicator::Sma { .. }
             | Indicator::Ema { .. }
+            | Indicator::Wma { .. }
             | Indicator::Stddev { .. }
             | Indicator::Bbands { .. }
             | Indicator::Rsi { .. }
@@ -90,8 +91,7 @@ impl Indicator {
             | Indicator::Mfi { .. }
             | Indicator::Willr { .. } => true,
             Indicator::PlusDi { period } | Indicator::MinusDi { period } => period > 1,
-            Indicator::Wma { .. }
-            | Indicator::Macd { .. }
+            Indicator::Macd { .. }
             | Indicator::Max { .. }
             | Indicator::Min { .. }
             | Indicator::Roc { .. }
@@ -173,6 +173,12 @@ impl Indicator {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 ema::ema_lanes::<L>(x, period, out);
+                g.finish::<L>(blocks)
+            }
+            Indicator::Wma { source, period } => {
+                let mut g = group_of::<L, 1>(group, &[source]);
+                let ([x], out) = g.io();
+                wma::wma_lanes::<L>(x, period, out);
                 g.finish::<L>(blocks)
             }
             Indicator::Stddev {

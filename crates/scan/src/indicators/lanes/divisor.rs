@@ -24,8 +24,8 @@
 //!
 //! The argument needs every intermediate to be a normal number, so the quotient is taken
 //! this way only when every lane's `|q0|` lies in `[2⁻⁵⁰⁰, 2⁵⁰⁰]` (with `d` at most
-//! 100,000, the largest period, `r` and `r·y` are then above `2⁻⁵⁶⁰`, and `q0·d` far
-//! from overflow). Zeros, infinities, `NaN` and extreme magnitudes go to the division,
+//! about `5·10⁹`, WMA's divider `p(p+1)/2` for the largest period, a non-zero `r` is
+//! then above `2⁻⁵⁶⁰`, `r·y` above `2⁻⁵⁹⁵`, and `q0·d` far from overflow). Zeros, infinities, `NaN` and extreme magnitudes go to the division,
 //! as do the other lanes of their vector.
 
 use super::Lane;
@@ -46,10 +46,11 @@ pub(crate) struct Divisor<L> {
 }
 
 impl<L: Lane> Divisor<L> {
-    /// Dividing by `period`, from 1 to [`MAX_PERIOD`].
+    /// Dividing by `divisor`, a whole number from 1 to WMA's divider for the largest
+    /// period, `MAX_PERIOD * (MAX_PERIOD + 1) / 2` ([`MAX_PERIOD`]).
     #[inline(always)]
-    pub(crate) fn new(period: usize) -> Self {
-        let d = period as f64;
+    pub(crate) fn new(divisor: usize) -> Self {
+        let d = divisor as f64;
         Divisor {
             divisor: L::splat(d),
             negated: L::splat(-d),
@@ -107,7 +108,29 @@ mod tests {
     fn equals_the_division_bit_for_bit() {
         // Periods near powers of two, odd and even, small and the largest.
         let periods = [
-            1, 2, 3, 5, 7, 9, 10, 14, 20, 26, 63, 64, 65, 99, 127, 255, 1000, 100_000,
+            1,
+            2,
+            3,
+            5,
+            7,
+            9,
+            10,
+            14,
+            20,
+            26,
+            63,
+            64,
+            65,
+            99,
+            127,
+            255,
+            1000,
+            100_000,
+            // WMA's dividers `p(p+1)/2`: for 20, 50, 1,000 and the largest period.
+            210,
+            1275,
+            500_500,
+            5_000_050_000,
         ];
         for period in periods {
             for a in samples(200_000) {
@@ -156,7 +179,7 @@ mod tests {
             1e-300,
             1e300,
         ];
-        for period in [1, 3, 14, 100_000] {
+        for period in [1, 3, 14, 100_000, 5_000_050_000] {
             for &a in &extremes {
                 let expected = a / period as f64;
                 let got = Divisor::<f64>::new(period).divide(a);
