@@ -1,0 +1,98 @@
+//! Times `Indicator::compute_many` over the market shape (5,000 random walks × 250
+//! bars) call by call, to see where a call's time goes:
+//! `cargo run --release -p market --example market_calls -- THREADS CALLS [--outside]
+//! [--each] [--part all|compute|free] SPEC...`.
+//!
+//! The calls run on rayon's global pool of `THREADS` threads. With `--outside` they
+//! come from the main thread, outside the pool (as `stockscanner bench indicators`
+//! makes its two-thread calls); without, from one of the pool's threads. `--part compute` times the call alone, `--part free` the
+//! freeing of its result alone, `all` (the default) both. There is no warm-up: `--each`
+//! prints every call's time in order, the first ones included; the summary line is
+//! the median and the fastest call.
+
+use market::synthetic::random_walk;
+use scan::catalog::Indicator;
+use std::time::Instant;
+
+/// The allocator `stockscanner` uses (crates/cli/src/main.rs), so the figures match.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Part {
+    All,
+    Compute,
+    Free,
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut flag = |name: &str| match args.iter().position(|a| a == name) {
+        Some(at) => {
+            args.remove(at);
+            true
+        }
+        None => false,
+    };
+    let outside = flag("--outside");
+    let each = flag("--each");
+    let part = match args.iter().position(|a| a == "--part") {
+        Some(at) => {
+            let value = args.get(at + 1).cloned().unwrap_or_default();
+            args.drain(at..(at + 2).min(args.len()));
+            match value.as_str() {
+                "all" => Part::All,
+                "compute" => Part::Compute,
+                "free" => Part::Free,
+                other => panic!("--part all|compute|free, got `{other}`"),
+            }
+        }
+        None => Part::All,
+    };
+    let threads: usize = args.first().map_or(2, |a| a.parse().expect("THREADS"));
+    let calls: usize = args.get(1).map_or(41, |a| a.parse().expect("CALLS"));
+    let market: Vec<_> = (0..5_000)
+        .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, 250))
+        .collect();
+    let market: Vec<_> = market.iter().collect();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .expect("the global thread pool");
+    for spec in args.iter().skip(2) {
+        let indicator = Indicator::parse(spec).expect("indicator spec");
+        let time_calls = || -> Vec<f64> {
+            (0..calls)
+                .map(|_| {
+                    let start = Instant::now();
+                    let result = std::hint::black_box(indicator.compute_many(&market));
+                    let computed = start.elapsed();
+                    drop(result);
+                    let total = start.elapsed();
+                    let seconds = match part {
+                        Part::All => total,
+                        Part::Compute => computed,
+                        Part::Free => total - computed,
+                    };
+                    seconds.as_secs_f64() * 1e3
+                })
+                .collect()
+        };
+        let mut times = if outside {
+            time_calls()
+        } else {
+            // `scope` runs its body on one of the pool's threads.
+            rayon::scope(|_| time_calls())
+        };
+        if each {
+            let shown: Vec<String> = times.iter().map(|t| format!("{t:.2}")).collect();
+            println!("{spec}: {}", shown.join(" "));
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{spec}: median {:.3} ms, fastest {:.3} ms",
+            times[times.len() / 2],
+            times[0]
+        );
+    }
+}
