@@ -186,10 +186,10 @@ fn chosen_specs(only: &[String]) -> Result<Vec<&'static str>, Failure> {
 
 /// How long [`median_seconds`] calls its work untimed before timing it. One call is not
 /// enough: the allocator grows its heaps (on every thread of a parallel measurement)
-/// over the first calls, which run slower for several calls. The 5,000 × 250 SMA on two
-/// threads took 12.5, 1.7, 1.6, 1.4 and 1.2 ms on its first five calls, then 1.1 ms on
-/// every later one; a server that scans again and again runs in that steady state.
-/// `scripts/bench_talib.py` warms TA-Lib up for as long.
+/// over the first calls, and the 5,000 × 250 SMA on two threads runs at its steady
+/// speed only from about the sixth call (docs/BENCHMARKS.md); a server that scans again
+/// and again runs in that steady state. `scripts/bench_talib.py` warms TA-Lib up for
+/// as long.
 const WARM_UP: Duration = Duration::from_millis(200);
 
 /// The median wall time of `runs` calls of `work`, after calling it untimed for

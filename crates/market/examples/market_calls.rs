@@ -5,10 +5,11 @@
 //!
 //! The calls run on rayon's global pool of `THREADS` threads. With `--outside` they
 //! come from the main thread, outside the pool (as `stockscanner bench indicators`
-//! makes its two-thread calls); without, from one of the pool's threads. `--part compute` times the call alone, `--part free` the
-//! freeing of its result alone, `all` (the default) both. There is no warm-up: `--each`
-//! prints every call's time in order, the first ones included; the summary line is
-//! the median and the fastest call.
+//! makes its two-thread calls); without, from one of the pool's threads.
+//! `--part compute` times the call alone, `--part free` the freeing of its result
+//! alone, `all` (the default) both. There is no warm-up: `--each` prints every call's
+//! time in order, the first ones included; the summary line is the median and the
+//! fastest call.
 
 use market::synthetic::random_walk;
 use scan::catalog::Indicator;

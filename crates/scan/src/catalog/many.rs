@@ -75,7 +75,8 @@ impl Indicator {
             .collect()
     }
 
-    /// Whether [`Indicator::lanes`] has a kernel for this indicator.
+    /// Whether [`Indicator::lanes`] has a kernel for this indicator. Kept in step with
+    /// it by hand; a kernel missing here only loses [`Indicator::output_blocks`].
     fn has_lanes(&self) -> bool {
         match *self {
             Indicator::Sma { .. }
