@@ -1,13 +1,14 @@
 //! Times `Indicator::compute_many` over the market shape (5,000 random walks × 250
 //! bars) call by call, to see where a call's time goes:
 //! `cargo run --release -p market --example market_calls -- THREADS CALLS [--outside]
-//! [--each] [--part all|compute|free] SPEC...`.
+//! [--each] [--part all|compute|free] [--series N] SPEC...`.
 //!
 //! The calls run on rayon's global pool of `THREADS` threads. With `--outside` they
 //! come from the main thread, outside the pool (as `stockscanner bench indicators`
 //! makes its two-thread calls); without, from one of the pool's threads.
 //! `--part compute` times the call alone, `--part free` the freeing of its result
-//! alone, `all` (the default) both. There is no warm-up: `--each` prints every call's
+//! alone, `all` (the default) both. `--series N` takes `N` series instead of 5,000
+//! (fewer fit in the caches). There is no warm-up: `--each` prints every call's
 //! time in order, the first ones included; the summary line is the median and the
 //! fastest call.
 
@@ -37,22 +38,17 @@ fn main() {
     };
     let outside = flag("--outside");
     let each = flag("--each");
-    let part = match args.iter().position(|a| a == "--part") {
-        Some(at) => {
-            let value = args.get(at + 1).cloned().unwrap_or_default();
-            args.drain(at..(at + 2).min(args.len()));
-            match value.as_str() {
-                "all" => Part::All,
-                "compute" => Part::Compute,
-                "free" => Part::Free,
-                other => panic!("--part all|compute|free, got `{other}`"),
-            }
-        }
-        None => Part::All,
+    let count: usize =
+        option(&mut args, "--series").map_or(5_000, |n| n.parse().expect("--series N"));
+    let part = match option(&mut args, "--part").as_deref() {
+        None | Some("all") => Part::All,
+        Some("compute") => Part::Compute,
+        Some("free") => Part::Free,
+        Some(other) => panic!("--part all|compute|free, got `{other}`"),
     };
     let threads: usize = args.first().map_or(2, |a| a.parse().expect("THREADS"));
     let calls: usize = args.get(1).map_or(41, |a| a.parse().expect("CALLS"));
-    let market: Vec<_> = (0..5_000)
+    let market: Vec<_> = (0..count)
         .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, 250))
         .collect();
     let market: Vec<_> = market.iter().collect();
@@ -96,4 +92,12 @@ fn main() {
             times[0]
         );
     }
+}
+
+/// Removes `name VALUE` from `args`, returning the value.
+fn option(args: &mut Vec<String>, name: &str) -> Option<String> {
+    let at = args.iter().position(|a| a == name)?;
+    let value = args.get(at + 1).cloned().unwrap_or_default();
+    args.drain(at..(at + 2).min(args.len()));
+    Some(value)
 }

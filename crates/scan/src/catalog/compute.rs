@@ -210,6 +210,23 @@ impl Indicator {
         }
     }
 
+    /// The price fields the indicator reads from a series.
+    pub fn inputs(&self) -> &'static [PriceField] {
+        use PriceField::{Close, High, Low, Open, Volume};
+        match self.source() {
+            Some(Open) => &[Open],
+            Some(High) => &[High],
+            Some(Low) => &[Low],
+            Some(Close) => &[Close],
+            Some(Volume) => &[Volume],
+            None => match *self {
+                Indicator::Obv => &[Close, Volume],
+                Indicator::Mfi { .. } => &[High, Low, Close, Volume],
+                _ => &[High, Low, Close],
+            },
+        }
+    }
+
     /// The indicator over a whole series: one column per output.
     pub fn compute(&self, s: &BarSeries) -> Columns {
         if let Some(source) = self.source() {

@@ -15,6 +15,10 @@ use rayon::prelude::*;
 /// Series per group: one AVX2 vector of `f64`.
 const LANES: usize = 4;
 
+/// How many groups ahead of the one being computed [`Indicator::prefetch_inputs`]
+/// fetches: far enough for a group's loads to arrive before it is computed.
+const PREFETCH_AHEAD: usize = 2;
+
 impl Indicator {
     /// The indicator over every series, in order; the same columns as calling
     /// [`Indicator::compute`] on each, bit for bit.
@@ -30,16 +34,24 @@ impl Indicator {
         let computed: Vec<[Columns; LANES]> = if rayon::current_thread_index().is_some() {
             groups
                 .par_iter()
+                .enumerate()
                 .with_min_len(4)
-                .map(|group| self.compute_group(series, group, Default::default()))
+                .map(|(g, group)| {
+                    self.prefetch_inputs(series, &groups, g + PREFETCH_AHEAD);
+                    self.compute_group(series, group, Default::default())
+                })
                 .collect()
         } else {
             let blocks = self.output_blocks(series, &groups);
             groups
                 .par_iter()
                 .zip(blocks)
+                .enumerate()
                 .with_min_len(4)
-                .map(|(group, blocks)| self.compute_group(series, group, blocks))
+                .map(|(g, (group, blocks))| {
+                    self.prefetch_inputs(series, &groups, g + PREFETCH_AHEAD);
+                    self.compute_group(series, group, blocks)
+                })
                 .collect()
         };
         let mut out = vec![Columns::default(); series.len()];
@@ -49,6 +61,25 @@ impl Indicator {
             }
         }
         out
+    }
+
+    /// Asks the CPU to start loading the input columns of group `g` (if there is one),
+    /// so that they arrive while the groups before it are computed.
+    ///
+    /// A market's columns are many short arrays, together larger than the caches: the
+    /// 5,000 × 250 market is 10 MB per field. The hardware prefetcher follows one long
+    /// array well but has to pick up every 2 KB column anew, and until it does each
+    /// line is a wait on memory; over the whole market that made the cheap indicators
+    /// three times slower than over a market that fits in the cache (TRANGE 2.2 ms
+    /// against 5 × 0.12 ms for 1,000 series, on one thread).
+    #[inline(always)]
+    fn prefetch_inputs(&self, series: &[&BarSeries], groups: &[&[usize]], g: usize) {
+        let Some(group) = groups.get(g) else { return };
+        for &i in group.iter() {
+            for &field in self.inputs() {
+                prefetch(series[i].field(field));
+            }
+        }
     }
 
     /// Room for the output columns of every group that goes through a lane kernel,
@@ -283,4 +314,16 @@ fn group_of<L: Lane4, const K: usize>(
         g.input::<L>([a.field(f), b.field(f), c.field(f), d.field(f)]);
     }
     g
+}
+
+/// Asks the CPU to bring `values` into its level-2 cache; only a hint, with no effect
+/// on any value.
+#[inline(always)]
+fn prefetch(values: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in values.chunks(64 / std::mem::size_of::<f64>()) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        // SAFETY: a prefetch never faults, and the address is inside the slice.
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(line.as_ptr().cast()) };
+    }
 }
