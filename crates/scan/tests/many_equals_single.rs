@@ -173,6 +173,11 @@ const SPECS: &[&str] = &[
     "stoch(1, 1, 1)",
     "stochf(1, 1)",
     "stoch(14, 1, 5)",
+    // MACD: no signal smoothing, swapped periods, first outputs at the groups' ends.
+    "macd(2, 3, 1)",
+    "macd(26, 12, 9)",
+    "macd(60, 61, 60)",
+    "macd(2, 100, 22)",
     // Periods near and beyond the 120 bars of the test market.
     "wma(100)",
     "wma(120)",

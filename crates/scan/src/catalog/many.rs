@@ -8,7 +8,9 @@
 
 use super::{Columns, Indicator};
 use crate::indicators::lanes::{Group, Lane4, V};
-use crate::indicators::{bbands, cci, dm, ema, mfi, rsi, sma, stddev, stoch, willr, wma};
+use crate::indicators::{
+    atr, bbands, cci, dm, ema, macd, mfi, rsi, sma, stddev, stoch, willr, wma,
+};
 use crate::series::{BarSeries, PriceField};
 use rayon::prelude::*;
 
@@ -121,15 +123,15 @@ impl Indicator {
             | Indicator::Stochf { .. }
             | Indicator::Cci { .. }
             | Indicator::Mfi { .. }
-            | Indicator::Willr { .. } => true,
+            | Indicator::Willr { .. }
+            | Indicator::Atr { .. }
+            | Indicator::Natr { .. }
+            | Indicator::Macd { .. } => true,
             Indicator::PlusDi { period } | Indicator::MinusDi { period } => period > 1,
-            Indicator::Macd { .. }
-            | Indicator::Max { .. }
+            Indicator::Max { .. }
             | Indicator::Min { .. }
             | Indicator::Roc { .. }
             | Indicator::Trange
-            | Indicator::Atr { .. }
-            | Indicator::Natr { .. }
             | Indicator::Obv => false,
         }
     }
@@ -223,6 +225,17 @@ impl Indicator {
                 stddev::stddev_lanes::<L>(x, period, dev, out);
                 g.finish::<L>(blocks)
             }
+            Indicator::Macd {
+                source,
+                fast,
+                slow,
+                signal,
+            } => {
+                let mut g = group_of::<L, 3>(group, &[source]);
+                let ([x], out) = g.io();
+                macd::macd_lanes::<L>(x, (fast, slow, signal), out);
+                g.finish::<L>(blocks)
+            }
             Indicator::Bbands {
                 source,
                 period,
@@ -287,6 +300,18 @@ impl Indicator {
                 mfi::mfi_lanes::<L>(hlcv, period, out);
                 g.finish::<L>(blocks)
             }
+            Indicator::Atr { period } => {
+                let mut g = group_of::<L, 1>(group, &HLC);
+                let (hlc, out) = g.io();
+                atr::atr_lanes::<L>(hlc, period, false, out);
+                g.finish::<L>(blocks)
+            }
+            Indicator::Natr { period } => {
+                let mut g = group_of::<L, 1>(group, &HLC);
+                let (hlc, out) = g.io();
+                atr::atr_lanes::<L>(hlc, period, true, out);
+                g.finish::<L>(blocks)
+            }
             Indicator::Willr { period } => {
                 let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
@@ -321,9 +346,9 @@ fn group_of<L: Lane4, const K: usize>(
 #[inline(always)]
 fn prefetch(values: &[f64]) {
     #[cfg(target_arch = "x86_64")]
-    for line in values.chunks(64 / std::mem::size_of::<f64>()) {
+    for i in (0..values.len()).step_by(64 / std::mem::size_of::<f64>()) {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
         // SAFETY: a prefetch never faults, and the address is inside the slice.
-        unsafe { _mm_prefetch::<_MM_HINT_T1>(line.as_ptr().cast()) };
+        unsafe { _mm_prefetch::<_MM_HINT_T1>(values.as_ptr().add(i).cast()) };
     }
 }

@@ -13,7 +13,7 @@
 //! true range itself, as TA-Lib's period-1 `TRANGE` shortcut returns.
 
 use super::bar_common::common_len;
-use super::lanes::Lane;
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
 use super::support::{self, column};
@@ -276,6 +276,55 @@ pub fn natr(
 ) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Natr::NAME, "period", period, 1, MAX_PERIOD)?;
     Ok(atr_batch(high, low, close, period, true))
+}
+
+/// ATR (or NATR) of four series of equal length at once, into outputs already holding
+/// `NaN`; each lane computes exactly what [`atr`] (or [`natr`]) does: the same seed,
+/// the same fused multiply-add per bar, the same normalization.
+#[inline(always)]
+pub(crate) fn atr_lanes<L: Lane4>(
+    [high, low, close]: [Inputs; 3],
+    period: usize,
+    natr: bool,
+    [mut out]: [Outputs; 1],
+) {
+    let len = high.len();
+    if len <= period {
+        return;
+    }
+    let mut total = L::splat(0.0);
+    for i in 1..=period {
+        total += true_range::<L>(high.at(i), low.at(i), close.at(i - 1));
+    }
+    let mut atr = total / L::splat(period as f64);
+    let (alpha, beta) = wilder_weights(period);
+    let (alpha, beta) = (L::splat(alpha), L::splat(beta));
+    // A function, not a closure: a closure is compiled without the AVX2 features of
+    // the kernel's caller unless it happens to be inlined.
+    #[inline(always)]
+    fn finish<L: Lane>(atr: L, close: L, period: usize, natr: bool) -> L {
+        if natr {
+            normalize(atr, close, period)
+        } else {
+            atr
+        }
+    }
+    out.set(period, finish(atr, close.at(period), period, natr));
+    // Exact chunks of the interleaved columns: no bounds check per bar.
+    let count = len - period - 1;
+    let bars = high
+        .bars(period + 1, count)
+        .chunks_exact(4)
+        .zip(low.bars(period + 1, count).chunks_exact(4))
+        .zip(close.bars(period, count).chunks_exact(4))
+        .zip(close.bars(period + 1, count).chunks_exact(4));
+    for (slot, (((h, l), prev_close), c)) in
+        out.bars(period + 1, count).chunks_exact_mut(4).zip(bars)
+    {
+        let tr = true_range::<L>(L::load(h), L::load(l), L::load(prev_close));
+        atr = beta.mul_add(atr, alpha * tr);
+        finish(atr, L::load(c), period, natr).store(slot);
+    }
 }
 
 #[cfg(test)]

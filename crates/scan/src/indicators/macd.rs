@@ -19,6 +19,7 @@
 #[cfg(target_arch = "x86_64")]
 use super::ema::hardware_fma;
 use super::ema::{ema_step, smoothing};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 use crate::columns::{named_columns, Columns};
 use std::mem::MaybeUninit;
@@ -57,12 +58,17 @@ impl Periods {
         let fast = check_period(Macd::NAME, "fast", fast, 2, MAX_PERIOD)?;
         let slow = check_period(Macd::NAME, "slow", slow, 2, MAX_PERIOD)?;
         let signal = check_period(Macd::NAME, "signal", signal, 1, MAX_PERIOD)?;
+        Ok(Self::ordered(fast, slow, signal))
+    }
+
+    /// Periods already checked, `fast` and `slow` swapped if `slow < fast`.
+    fn ordered(fast: usize, slow: usize, signal: usize) -> Self {
         let (fast, slow) = if slow < fast {
             (slow, fast)
         } else {
             (fast, slow)
         };
-        Ok(Periods { fast, slow, signal })
+        Periods { fast, slow, signal }
     }
 
     fn lookback(&self) -> usize {
@@ -100,15 +106,6 @@ impl Macd {
             signal: 0.0,
         })
     }
-
-    #[inline]
-    fn signal_step(&self, macd: f64) -> f64 {
-        if self.periods.signal == 1 {
-            macd
-        } else {
-            ema_step(self.signal, macd, self.signal_k)
-        }
-    }
 }
 
 impl Streaming for Macd {
@@ -123,7 +120,7 @@ impl Streaming for Macd {
             self.fast = ema_step(self.fast, x, self.fast_k);
             self.slow = ema_step(self.slow, x, self.slow_k);
             let macd = self.fast - self.slow;
-            self.signal = self.signal_step(macd);
+            self.signal = signal_step(self.signal, macd, signal, self.signal_k);
             return MacdValue {
                 macd,
                 signal: self.signal,
@@ -164,6 +161,17 @@ impl Streaming for Macd {
 
     fn lookback(&self) -> usize {
         self.periods.lookback()
+    }
+}
+
+/// The signal line's step: the EMA step, or with a signal period of 1 the MACD line
+/// itself (TA-Lib copies it; the `k = 1` step could differ in the last bit).
+#[inline(always)]
+fn signal_step<L: Lane>(prev: L, line: L, signal: usize, k: L) -> L {
+    if signal == 1 {
+        line
+    } else {
+        ema_step(prev, line, k)
     }
 }
 
@@ -250,14 +258,76 @@ fn fill(input: &[f64], periods: Periods, [macd_out, signal_out, hist_out]: Slots
         prev_fast = ema_step(prev_fast, x, fast_k);
         prev_slow = ema_step(prev_slow, x, slow_k);
         let line = prev_fast - prev_slow;
-        prev_signal = if signal == 1 {
-            line
-        } else {
-            ema_step(prev_signal, line, signal_k)
-        };
+        prev_signal = signal_step(prev_signal, line, signal, signal_k);
         m.write(line);
         s.write(prev_signal);
         h.write(line - prev_signal);
+    }
+}
+
+/// MACD of four series of equal length at once (periods as the catalogue checked
+/// them), into outputs already holding `NaN`; each lane computes exactly what [`fill`]
+/// does, operation for operation.
+#[inline(always)]
+pub(crate) fn macd_lanes<L: Lane4>(
+    x: Inputs,
+    (fast, slow, signal): (usize, usize, usize),
+    [mut macd_out, mut signal_out, mut hist_out]: [Outputs; 3],
+) {
+    let periods = Periods::ordered(fast, slow, signal);
+    let Periods { fast, slow, signal } = periods;
+    let (n, lookback) = (x.len(), periods.lookback());
+    if n <= lookback {
+        return;
+    }
+    let (fast_k, slow_k) = (L::splat(smoothing(fast)), L::splat(smoothing(slow)));
+    let signal_k = L::splat(smoothing(signal));
+
+    let mut slow_sum = L::splat(0.0);
+    for i in 0..slow - fast {
+        slow_sum += x.at(i);
+    }
+    let mut fast_sum = L::splat(0.0);
+    for i in slow - fast..slow {
+        let v = x.at(i);
+        fast_sum += v;
+        slow_sum += v;
+    }
+    let mut prev_slow = slow_sum / L::splat(slow as f64);
+    let mut prev_fast = fast_sum / L::splat(fast as f64);
+    let mut macd = prev_fast - prev_slow;
+
+    let mut signal_sum = L::splat(0.0);
+    signal_sum += macd;
+    for i in slow..=lookback {
+        let v = x.at(i);
+        prev_fast = ema_step(prev_fast, v, fast_k);
+        prev_slow = ema_step(prev_slow, v, slow_k);
+        macd = prev_fast - prev_slow;
+        signal_sum += macd;
+    }
+    let mut prev_signal = signal_sum / L::splat(signal as f64);
+    macd_out.set(lookback, macd);
+    signal_out.set(lookback, prev_signal);
+    hist_out.set(lookback, macd - prev_signal);
+
+    // Exact chunks of the interleaved columns: no bounds check per bar.
+    let count = n - lookback - 1;
+    let rows = x
+        .bars(lookback + 1, count)
+        .chunks_exact(4)
+        .zip(macd_out.bars(lookback + 1, count).chunks_exact_mut(4))
+        .zip(signal_out.bars(lookback + 1, count).chunks_exact_mut(4))
+        .zip(hist_out.bars(lookback + 1, count).chunks_exact_mut(4));
+    for (((v, m), s), h) in rows {
+        let v = L::load(v);
+        prev_fast = ema_step(prev_fast, v, fast_k);
+        prev_slow = ema_step(prev_slow, v, slow_k);
+        let line = prev_fast - prev_slow;
+        prev_signal = signal_step(prev_signal, line, signal, signal_k);
+        line.store(m);
+        prev_signal.store(s);
+        (line - prev_signal).store(h);
     }
 }
 
