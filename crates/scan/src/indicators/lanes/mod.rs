@@ -353,15 +353,18 @@ impl<const K: usize> Group<K> {
     }
 
     /// Adds an input column, one slice of `len` values per series.
+    ///
+    /// Written straight into the buffer's spare room (reserved by [`Group::new`]), not
+    /// zeroed first: filling the input columns before the transposes overwrote them
+    /// was a tenth of WILLR's time over a market that fits in the caches.
     #[inline(always)]
     pub(crate) fn input<L: Lane4>(&mut self, columns: [&[f64]; 4]) {
         let len = self.len;
         let start = self.columns.len();
-        self.columns.resize(start + 4 * len, 0.0);
-        let buf = &mut self.columns[start..];
+        let room = &mut self.columns.spare_capacity_mut()[..4 * len];
         let [c0, c1, c2, c3] = columns.map(|c| &c[..len]);
         // Whole blocks of four bars through exact chunks: no bounds checks inside.
-        let blocks = buf
+        let blocks = room
             .chunks_exact_mut(16)
             .zip(c0.chunks_exact(4))
             .zip(c1.chunks_exact(4).zip(c2.chunks_exact(4)))
@@ -369,14 +372,22 @@ impl<const K: usize> Group<K> {
         for (((out, r0), (r1, r2)), r3) in blocks {
             let rows = [L::load(r0), L::load(r1), L::load(r2), L::load(r3)];
             let [v0, v1, v2, v3] = L::transpose(rows);
-            v0.store(&mut out[0..4]);
-            v1.store(&mut out[4..8]);
-            v2.store(&mut out[8..12]);
-            v3.store(&mut out[12..16]);
+            v0.store_uninit(&mut out[0..4]);
+            v1.store_uninit(&mut out[4..8]);
+            v2.store_uninit(&mut out[8..12]);
+            v3.store_uninit(&mut out[12..16]);
         }
         for i in len / 4 * 4..len {
-            buf[4 * i..4 * i + 4].copy_from_slice(&[c0[i], c1[i], c2[i], c3[i]]);
+            for (slot, value) in room[4 * i..4 * i + 4]
+                .iter_mut()
+                .zip([c0[i], c1[i], c2[i], c3[i]])
+            {
+                slot.write(value);
+            }
         }
+        // SAFETY: the loops above wrote all `4 * len` values (whole blocks of four
+        // bars, then the rest) after the current length, within the capacity.
+        unsafe { self.columns.set_len(start + 4 * len) };
     }
 
     /// The `n` input columns added so far, and the output columns, for the kernel.
