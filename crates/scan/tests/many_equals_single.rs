@@ -173,6 +173,13 @@ const SPECS: &[&str] = &[
     "stoch(1, 1, 1)",
     "stochf(1, 1)",
     "stoch(14, 1, 5)",
+    // MAX and MIN: the smallest period, runs ending inside and at the end of a block.
+    "max(2)",
+    "min(3)",
+    "max(high, 7)",
+    "max(119)",
+    "min(low, 120)",
+    "max(121)",
     // MACD: no signal smoothing, swapped periods, first outputs at the groups' ends.
     "macd(2, 3, 1)",
     "macd(26, 12, 9)",

@@ -9,7 +9,7 @@
 use super::{Columns, Indicator};
 use crate::indicators::lanes::{Group, Lane4, V};
 use crate::indicators::{
-    atr, bbands, cci, dm, ema, macd, mfi, rsi, sma, stddev, stoch, willr, wma,
+    atr, bbands, cci, dm, ema, macd, mfi, minmax, rsi, sma, stddev, stoch, willr, wma,
 };
 use crate::series::{BarSeries, PriceField};
 use rayon::prelude::*;
@@ -126,13 +126,11 @@ impl Indicator {
             | Indicator::Willr { .. }
             | Indicator::Atr { .. }
             | Indicator::Natr { .. }
-            | Indicator::Macd { .. } => true,
+            | Indicator::Macd { .. }
+            | Indicator::Max { .. }
+            | Indicator::Min { .. } => true,
             Indicator::PlusDi { period } | Indicator::MinusDi { period } => period > 1,
-            Indicator::Max { .. }
-            | Indicator::Min { .. }
-            | Indicator::Roc { .. }
-            | Indicator::Trange
-            | Indicator::Obv => false,
+            Indicator::Roc { .. } | Indicator::Trange | Indicator::Obv => false,
         }
     }
 
@@ -245,6 +243,18 @@ impl Indicator {
                 let mut g = group_of::<L, 3>(group, &[source]);
                 let ([x], out) = g.io();
                 bbands::bbands_lanes::<L>(x, period, up, down, out);
+                g.finish::<L>(blocks)
+            }
+            Indicator::Max { source, period } => {
+                let mut g = group_of::<L, 1>(group, &[source]);
+                let ([x], out) = g.io();
+                minmax::extremes_lanes::<L, true>(x, period, out);
+                g.finish::<L>(blocks)
+            }
+            Indicator::Min { source, period } => {
+                let mut g = group_of::<L, 1>(group, &[source]);
+                let ([x], out) = g.io();
+                minmax::extremes_lanes::<L, false>(x, period, out);
                 g.finish::<L>(blocks)
             }
             Indicator::Rsi { source, period } => {

@@ -16,6 +16,7 @@
 //! streaming state keeps one block and its suffix extremes (O(period) memory) and pays
 //! the backward scan once per `period` bars.
 
+use super::lanes::{self, Inputs, Lane, Lane4, Outputs};
 use super::support::filled_column;
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 use std::mem::MaybeUninit;
@@ -169,6 +170,58 @@ fn fill<const MAX: bool>(input: &[f64], period: usize, slots: &mut [MaybeUninit<
                 old
             });
         }
+    }
+}
+
+/// `a` or `b`, whichever [`beats`] picks, per lane: `maxpd`/`minpd`, whose operand
+/// order gives exactly the scalar comparison's ties and `NaN` rules.
+#[inline(always)]
+fn pick<L: Lane, const MAX: bool>(a: L, b: L) -> L {
+    if MAX {
+        a.max_gt(b)
+    } else {
+        a.min_lt(b)
+    }
+}
+
+/// MAX (`MAX = true`) or MIN of four series of equal length at once, into outputs
+/// already holding `NaN`: the blocks and comparisons of [`fill`], per lane.
+#[inline(always)]
+pub(crate) fn extremes_lanes<L: Lane4, const MAX: bool>(
+    x: Inputs,
+    period: usize,
+    [mut out]: [Outputs; 1],
+) {
+    let n = x.len();
+    let mut suffix = lanes::filled(L::splat(0.0), period);
+    let mut start = 0;
+    while start + period <= n {
+        // The block's suffix extremes, scanned backwards from its last bar.
+        let block = x.bars(start, period);
+        let mut best = L::load(&block[4 * (period - 1)..]);
+        for (v, slot) in block.chunks_exact(4).zip(suffix.iter_mut()).rev() {
+            best = pick::<L, MAX>(L::load(v), best);
+            *slot = best;
+        }
+        // The window ending at the block's last bar, then those reaching into the next
+        // block: its running extreme against the old block's suffix.
+        let next = start + period;
+        let avail = (n - next).min(period - 1);
+        let slots = out.bars(next - 1, avail + 1);
+        let (first, rest) = slots.split_at_mut(4);
+        suffix[0].store(first);
+        let bars = x.bars(next, avail);
+        let mut prefix = if avail > 0 {
+            L::load(&bars[..4])
+        } else {
+            L::splat(0.0)
+        };
+        let windows = bars.chunks_exact(4).zip(&suffix[1..]);
+        for (slot, (v, &old)) in rest.chunks_exact_mut(4).zip(windows) {
+            prefix = pick::<L, MAX>(L::load(v), prefix);
+            pick::<L, MAX>(prefix, old).store(slot);
+        }
+        start = next;
     }
 }
 
