@@ -18,7 +18,7 @@
 use super::bar_common::{common_len, zero_if_scaled_zero};
 use super::lanes::{self, Divisor, Inputs, Lane, Lane4, Outputs};
 use super::sma::Sma;
-use super::window_range::{for_each_window_range, window_ranges_lanes, WindowRange};
+use super::window_range::{for_each_window_block_lanes, for_each_window_range, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 use crate::columns::{named_columns, Columns};
 
@@ -296,15 +296,25 @@ pub(crate) fn stoch_lanes<L: Lane4>(
     second: Option<usize>,
     [mut line, mut signal]: [Outputs; 2],
 ) {
-    let (mut k, lowest) = window_ranges_lanes::<L>(high, low, fastk);
-    if k.is_empty() {
+    let windows = (high.len() + 1).saturating_sub(fastk);
+    if windows == 0 {
         return;
     }
-    // Fast %K in place of the highest highs, each read once: no third scratch vector.
-    let closes = close.bars(fastk - 1, k.len()).chunks_exact(4);
-    for (k, (&ll, close)) in k.iter_mut().zip(lowest.iter().zip(closes)) {
-        *k = fast_k(L::load(close), *k, ll);
-    }
+    // Fast %K straight from each block of window extremes.
+    let mut k = lanes::filled(L::splat(0.0), windows);
+    for_each_window_block_lanes::<L>(
+        high,
+        low,
+        fastk,
+        #[inline(always)]
+        |first, highest, lowest| {
+            let ks = &mut k[first + 1 - fastk..][..highest.len()];
+            let closes = close.bars(first, highest.len()).chunks_exact(4);
+            for (k, ((close, &hh), &ll)) in ks.iter_mut().zip(closes.zip(highest).zip(lowest)) {
+                *k = fast_k(L::load(close), hh, ll);
+            }
+        },
+    );
     let first_average = moving_average(&k, first);
     // The lines, from the first bar where both are defined (the bar of fast %K
     // `lookback`), through exact chunks of the interleaved outputs.

@@ -13,7 +13,7 @@ use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::support::column;
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
-use super::window_range::{for_each_window_block, window_ranges_lanes, WindowRange};
+use super::window_range::{for_each_window_block, for_each_window_block_lanes, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 #[inline(always)]
@@ -123,14 +123,22 @@ pub(crate) fn willr_lanes<L: Lane4>(
     period: usize,
     [mut out]: [Outputs; 1],
 ) {
-    let (highest, lowest) = window_ranges_lanes::<L>(high, low, period);
-    if highest.is_empty() {
-        return;
-    }
-    let closes = close.bars(period - 1, highest.len()).chunks_exact(4);
-    for (k, ((&hh, &ll), close)) in highest.iter().zip(&lowest).zip(closes).enumerate() {
-        out.set(k + period - 1, williams_r(L::load(close), hh, ll));
-    }
+    for_each_window_block_lanes::<L>(
+        high,
+        low,
+        period,
+        #[inline(always)]
+        |first, highest, lowest| {
+            let count = highest.len();
+            let closes = close.bars(first, count).chunks_exact(4);
+            let windows = closes.zip(highest).zip(lowest);
+            for (slot, ((close, &hh), &ll)) in
+                out.bars(first, count).chunks_exact_mut(4).zip(windows)
+            {
+                williams_r(L::load(close), hh, ll).store(slot);
+            }
+        },
+    );
 }
 
 #[cfg(test)]

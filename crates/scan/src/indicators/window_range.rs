@@ -136,31 +136,32 @@ pub(crate) fn for_each_window_block(
     }
 }
 
-/// [`for_each_window_range`] over four series at once: the highest high and lowest low
-/// of each window of `period` bars, for the windows ending at bars `period - 1..len` in
-/// order. The same blocks and the same comparisons in the same order, so that ties
-/// (`-0.0` against `0.0`) and `NaN` resolve in each lane as in the scalar scan.
+/// [`for_each_window_block`] over four series at once: `emit(first, highest, lowest)`
+/// gets the extremes of the windows ending at bars `first..first + highest.len()`,
+/// blocks in order, each lane scanned with the scalar scan's comparisons.
+///
+/// Callers mark `emit` `#[inline(always)]`: a closure left out of line is compiled
+/// without the AVX2 features of the kernel around it, and its lane arithmetic then
+/// runs as calls (STOCH five times slower).
 #[inline(always)]
-pub(crate) fn window_ranges_lanes<L: Lane4>(
+pub(crate) fn for_each_window_block_lanes<L: Lane4>(
     high: Inputs,
     low: Inputs,
     period: usize,
-) -> (Vec<L>, Vec<L>) {
+    mut emit: impl FnMut(usize, &[L], &[L]),
+) {
     let n = high.len();
     if n < period {
-        return (Vec::new(), Vec::new());
+        return;
     }
     // Bars walked through exact chunks of their interleaved columns, outputs written
     // through iterators: with an index per bar, the bounds checks' panic paths made
     // the compiler keep the running extremes on the stack.
     let zero = L::splat(0.0);
-    let (mut highest, mut lowest) = (
-        lanes::filled(zero, n + 1 - period),
-        lanes::filled(zero, n + 1 - period),
-    );
+    let (mut highest, mut lowest) = (lanes::filled(zero, period), lanes::filled(zero, period));
     let (mut suffix_high, mut suffix_low) =
         (lanes::filled(zero, period), lanes::filled(zero, period));
-    let (mut start, mut emitted) = (0, 0);
+    let mut start = 0;
     while start + period <= n {
         let (hs, ls) = (high.bars(start, period), low.bars(start, period));
         let last = 4 * (period - 1);
@@ -172,26 +173,22 @@ pub(crate) fn window_ranges_lanes<L: Lane4>(
             ll = L::load(l).min_lt(ll);
             (*sh, *sl) = (hh, ll);
         }
-        (highest[emitted], lowest[emitted]) = (hh, ll);
-        emitted += 1;
+        (highest[0], lowest[0]) = (hh, ll);
         let next = start + period;
         let avail = (n - next).min(period - 1);
         let (hs, ls) = (high.bars(next, avail), low.bars(next, avail));
         let (mut ph, mut pl) = (L::splat(f64::NEG_INFINITY), L::splat(f64::INFINITY));
         let bars = hs.chunks_exact(4).zip(ls.chunks_exact(4));
         let suffixes = suffix_high[1..=avail].iter().zip(&suffix_low[1..=avail]);
-        let outs = highest[emitted..emitted + avail]
-            .iter_mut()
-            .zip(&mut lowest[emitted..emitted + avail]);
+        let outs = highest[1..=avail].iter_mut().zip(&mut lowest[1..=avail]);
         for (((h, l), (sh, sl)), (oh, ol)) in bars.zip(suffixes).zip(outs) {
             ph = L::load(h).max_gt(ph);
             pl = L::load(l).min_lt(pl);
             (*oh, *ol) = (ph.max_gt(*sh), pl.min_lt(*sl));
         }
-        emitted += avail;
+        emit(next - 1, &highest[..=avail], &lowest[..=avail]);
         start = next;
     }
-    (highest, lowest)
 }
 
 #[cfg(test)]
