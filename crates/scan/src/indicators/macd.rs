@@ -209,6 +209,56 @@ unsafe fn fill_fma(input: &[f64], periods: Periods, slots: Slots) {
     fill(input, periods, slots)
 }
 
+/// The two price EMAs, stepped together bar by bar.
+struct PriceEmas<L> {
+    fast: L,
+    slow: L,
+    fast_k: L,
+    slow_k: L,
+}
+
+impl<L: Lane> PriceEmas<L> {
+    /// One bar: both EMAs take `x`; returns the MACD line.
+    #[inline(always)]
+    fn step(&mut self, x: L) -> L {
+        self.fast = ema_step(self.fast, x, self.fast_k);
+        self.slow = ema_step(self.slow, x, self.slow_k);
+        self.fast - self.slow
+    }
+}
+
+/// TA-Lib's seeding, up to the first bar with all three outputs (`lookback`): the EMAs
+/// as they stand there, that bar's MACD line, and the signal line's seed. `at(i)` is
+/// bar `i`; the input has more than `lookback` bars.
+#[inline(always)]
+fn seed<L: Lane>(periods: Periods, at: impl Fn(usize) -> L) -> (PriceEmas<L>, L, L) {
+    let Periods { fast, slow, signal } = periods;
+    let mut slow_sum = L::splat(0.0);
+    for i in 0..slow - fast {
+        slow_sum += at(i);
+    }
+    let mut fast_sum = L::splat(0.0);
+    for i in slow - fast..slow {
+        let x = at(i);
+        fast_sum += x;
+        slow_sum += x;
+    }
+    let mut emas = PriceEmas {
+        fast: fast_sum / L::splat(fast as f64),
+        slow: slow_sum / L::splat(slow as f64),
+        fast_k: L::splat(smoothing(fast)),
+        slow_k: L::splat(smoothing(slow)),
+    };
+    let mut macd = emas.fast - emas.slow;
+    let mut signal_sum = L::splat(0.0);
+    signal_sum += macd;
+    for i in slow..=periods.lookback() {
+        macd = emas.step(at(i));
+        signal_sum += macd;
+    }
+    (emas, macd, signal_sum / L::splat(signal as f64))
+}
+
 /// TA-Lib's single lockstep pass, writing every slot (`input.len() - lookback` of each);
 /// `input.len() > periods.lookback()`.
 ///
@@ -217,47 +267,21 @@ unsafe fn fill_fma(input: &[f64], periods: Periods, slots: Slots) {
 /// full-length buffer costs a page fault per 4 KiB).
 #[inline(always)]
 fn fill(input: &[f64], periods: Periods, [macd_out, signal_out, hist_out]: Slots) {
-    let Periods { fast, slow, signal } = periods;
-    let lookback = periods.lookback();
-    let (fast_k, slow_k, signal_k) = (smoothing(fast), smoothing(slow), smoothing(signal));
-
-    let mut slow_sum = 0.0;
-    for &x in &input[..slow - fast] {
-        slow_sum += x;
-    }
-    let mut fast_sum = 0.0;
-    for &x in &input[slow - fast..slow] {
-        fast_sum += x;
-        slow_sum += x;
-    }
-    let mut prev_slow = slow_sum / slow as f64;
-    let mut prev_fast = fast_sum / fast as f64;
-    let mut macd = prev_fast - prev_slow;
-
-    let mut signal_sum = 0.0;
-    signal_sum += macd;
-    for &x in &input[slow..=lookback] {
-        prev_fast = ema_step(prev_fast, x, fast_k);
-        prev_slow = ema_step(prev_slow, x, slow_k);
-        macd = prev_fast - prev_slow;
-        signal_sum += macd;
-    }
-    let mut prev_signal = signal_sum / signal as f64;
+    let (signal, signal_k) = (periods.signal, smoothing(periods.signal));
+    let (mut emas, macd, mut prev_signal) = seed(periods, |i| input[i]);
     macd_out[0].write(macd);
     signal_out[0].write(prev_signal);
     hist_out[0].write(macd - prev_signal);
 
     // Every slot of all three columns from the second on: the zip's length is
     // `input.len() - lookback - 1`, which all four slices have.
-    let rows = input[lookback + 1..]
+    let rows = input[periods.lookback() + 1..]
         .iter()
         .zip(&mut macd_out[1..])
         .zip(&mut signal_out[1..])
         .zip(&mut hist_out[1..]);
     for (((&x, m), s), h) in rows {
-        prev_fast = ema_step(prev_fast, x, fast_k);
-        prev_slow = ema_step(prev_slow, x, slow_k);
-        let line = prev_fast - prev_slow;
+        let line = emas.step(x);
         prev_signal = signal_step(prev_signal, line, signal, signal_k);
         m.write(line);
         s.write(prev_signal);
@@ -275,38 +299,17 @@ pub(crate) fn macd_lanes<L: Lane4>(
     [mut macd_out, mut signal_out, mut hist_out]: [Outputs; 3],
 ) {
     let periods = Periods::ordered(fast, slow, signal);
-    let Periods { fast, slow, signal } = periods;
     let (n, lookback) = (x.len(), periods.lookback());
     if n <= lookback {
         return;
     }
-    let (fast_k, slow_k) = (L::splat(smoothing(fast)), L::splat(smoothing(slow)));
-    let signal_k = L::splat(smoothing(signal));
-
-    let mut slow_sum = L::splat(0.0);
-    for i in 0..slow - fast {
-        slow_sum += x.at(i);
-    }
-    let mut fast_sum = L::splat(0.0);
-    for i in slow - fast..slow {
-        let v = x.at(i);
-        fast_sum += v;
-        slow_sum += v;
-    }
-    let mut prev_slow = slow_sum / L::splat(slow as f64);
-    let mut prev_fast = fast_sum / L::splat(fast as f64);
-    let mut macd = prev_fast - prev_slow;
-
-    let mut signal_sum = L::splat(0.0);
-    signal_sum += macd;
-    for i in slow..=lookback {
-        let v = x.at(i);
-        prev_fast = ema_step(prev_fast, v, fast_k);
-        prev_slow = ema_step(prev_slow, v, slow_k);
-        macd = prev_fast - prev_slow;
-        signal_sum += macd;
-    }
-    let mut prev_signal = signal_sum / L::splat(signal as f64);
+    let (signal, signal_k) = (periods.signal, L::splat(smoothing(periods.signal)));
+    // Forced inline: out of line, the closure would lose the kernel's AVX2.
+    let (mut emas, macd, mut prev_signal) = seed(
+        periods,
+        #[inline(always)]
+        |i| x.at::<L>(i),
+    );
     macd_out.set(lookback, macd);
     signal_out.set(lookback, prev_signal);
     hist_out.set(lookback, macd - prev_signal);
@@ -320,10 +323,7 @@ pub(crate) fn macd_lanes<L: Lane4>(
         .zip(signal_out.bars(lookback + 1, count).chunks_exact_mut(4))
         .zip(hist_out.bars(lookback + 1, count).chunks_exact_mut(4));
     for (((v, m), s), h) in rows {
-        let v = L::load(v);
-        prev_fast = ema_step(prev_fast, v, fast_k);
-        prev_slow = ema_step(prev_slow, v, slow_k);
-        let line = prev_fast - prev_slow;
+        let line = emas.step(L::load(v));
         prev_signal = signal_step(prev_signal, line, signal, signal_k);
         line.store(m);
         prev_signal.store(s);
