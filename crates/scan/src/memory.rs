@@ -1,4 +1,5 @@
-//! Memory hints for the large `f64` columns the engine allocates.
+//! Memory hints for the large `f64` columns the engine allocates, and the cache size
+//! that decides whether a market-wide computation prefetches its columns.
 //!
 //! Both bar columns of a long history and indicator outputs over it are multi-megabyte
 //! buffers that are filled once, front to back. Backing them with transparent huge
@@ -47,3 +48,63 @@ pub(crate) fn advise_huge_pages(column: &mut Vec<f64>) {
 
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn advise_huge_pages(_column: &mut Vec<f64>) {}
+
+/// The size in bytes of the CPU's largest cache (the last level, shared by the cores),
+/// or `None` where the system does not say. Read once.
+pub(crate) fn last_level_cache_bytes() -> Option<usize> {
+    static SIZE: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(read_last_level_cache_bytes)
+}
+
+#[cfg(target_os = "linux")]
+fn read_last_level_cache_bytes() -> Option<usize> {
+    let caches = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?;
+    caches
+        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("size")).ok())
+        .filter_map(|size| parse_cache_size(&size))
+        .max()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_last_level_cache_bytes() -> Option<usize> {
+    None
+}
+
+/// A cache size as Linux writes it in sysfs: `48K`, `2048K`, `266240K`, `32M`.
+fn parse_cache_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let (digits, unit) = match text.strip_suffix(['K', 'M', 'G']) {
+        Some(digits) => (digits, &text[digits.len()..]),
+        None => (text, ""),
+    };
+    let scale: usize = match unit {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        _ => 1 << 30,
+    };
+    digits.parse::<usize>().ok()?.checked_mul(scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cache_size;
+
+    #[test]
+    fn reads_sysfs_cache_sizes() {
+        assert_eq!(parse_cache_size("48K\n"), Some(48 << 10));
+        assert_eq!(parse_cache_size("266240K"), Some(266_240 << 10));
+        assert_eq!(parse_cache_size("32M"), Some(32 << 20));
+        assert_eq!(parse_cache_size("1G"), Some(1 << 30));
+        assert_eq!(parse_cache_size("512"), Some(512));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_size() {
+        assert_eq!(parse_cache_size(""), None);
+        assert_eq!(parse_cache_size("K"), None);
+        assert_eq!(parse_cache_size("12 KB"), None);
+        assert_eq!(parse_cache_size("-4K"), None);
+        assert_eq!(parse_cache_size("99999999999999999999G"), None);
+    }
+}
