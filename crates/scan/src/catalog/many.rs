@@ -364,8 +364,9 @@ fn group_of<L: Lane4, const K: usize>(
 /// Where they fit, the prefetches only add work: on a Xeon with 260 MB of L3 they made
 /// the 5,000 × 250 market slower (two threads, fastest calls: ATR 2.34–2.61 ms with
 /// them, 2.08–2.44 without; STOCH 5.51–5.92 and 4.80–5.12; docs/BENCHMARKS.md); on an
-/// EPYC with 32 MB they made it faster (ATR 2.10–2.13 ms without, 1.76–1.79 with). The whole market counts, not
-/// only the fields this indicator reads: a scan computes over all of them in turn.
+/// EPYC with 32 MB they made it faster (ATR 2.10–2.13 ms without, 1.76–1.79 with).
+/// The whole market counts, not only the fields this indicator reads: a scan computes
+/// over all of them in turn.
 fn outgrows_cache(series: &[&BarSeries]) -> bool {
     let Some(cache) = last_level_cache_bytes() else {
         return true;
