@@ -22,9 +22,9 @@ pub enum BenchCommand {
 
 #[derive(Args)]
 pub struct IndicatorBenchArgs {
-    /// Bars in the single long series.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub n: usize,
+    /// Bars in the single long series (at least 1).
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub n: u64,
     /// Timed runs per indicator and shape; the median is reported (at least 5).
     #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(5..))]
     pub runs: u32,
@@ -101,7 +101,9 @@ pub fn run(command: BenchCommand) -> Result<(), Failure> {
 
 fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
     let specs = chosen_specs(&args.only)?;
-    let single = random_walk("BENCH", 1, args.n);
+    let n = usize::try_from(args.n)
+        .map_err(|_| Failure::usage(format!("--n {}: too many bars for this machine", args.n)))?;
+    let single = random_walk("BENCH", 1, n);
     let market: Vec<BarSeries> = (0..MARKET_SYMBOLS)
         .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, MARKET_BARS))
         .collect();
@@ -133,13 +135,13 @@ fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
         results.push(Measurement {
             spec,
             single_seconds,
-            single_mvalues_per_second: args.n as f64 / single_seconds / 1e6,
+            single_mvalues_per_second: n as f64 / single_seconds / 1e6,
             market_seconds,
             market_parallel_seconds,
         });
     }
     let report = Report {
-        n: args.n,
+        n,
         threads: rayon::current_num_threads(),
         runs: args.runs,
         market_symbols: MARKET_SYMBOLS,

@@ -1,5 +1,5 @@
-//! `stockscanner bench indicators --only`: which indicators are timed, and the error for
-//! one that is not benchmarked. No timing is asserted.
+//! `stockscanner bench indicators`: which indicators `--only` times, and the errors for
+//! one that is not benchmarked and for an empty series. No timing is asserted.
 
 use serde_json::Value;
 use std::process::Command;
@@ -45,4 +45,15 @@ fn an_indicator_not_benchmarked_is_refused_with_the_list() {
         "{stderr}"
     );
     assert!(stderr.contains("sma(20); ema(20)"), "{stderr}");
+}
+
+#[test]
+fn an_empty_series_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
+        .args(["bench", "indicators", "--n", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("'0' for '--n <N>'"), "{stderr}");
 }

@@ -220,15 +220,21 @@ pub(crate) fn bbands_lanes<L: Lane4>(
     for i in 0..lookback {
         ma_total += x.at::<L>(i);
     }
-    variance_lanes::<L>(x, period, |i, variance| {
-        ma_total += x.at::<L>(i);
-        let mid = ma_total / divisor;
-        ma_total -= x.at::<L>(i - lookback);
-        let (hi, lo) = bands(variance, mid, up, dn);
-        upper.set(i, hi);
-        middle.set(i, mid);
-        lower.set(i, lo);
-    });
+    // Forced inline: out of line, the closure would lose the kernel's AVX2.
+    variance_lanes::<L>(
+        x,
+        period,
+        #[inline(always)]
+        |i, variance| {
+            ma_total += x.at::<L>(i);
+            let mid = ma_total / divisor;
+            ma_total -= x.at::<L>(i - lookback);
+            let (hi, lo) = bands(variance, mid, up, dn);
+            upper.set(i, hi);
+            middle.set(i, mid);
+            lower.set(i, lo);
+        },
+    );
 }
 
 #[cfg(test)]

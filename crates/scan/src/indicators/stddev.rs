@@ -370,7 +370,10 @@ pub(crate) fn variance_lanes<L: Lane4>(x: Inputs, period: usize, mut emit: impl 
                 }
             }
             next_forced = forced.into_iter().min().unwrap_or(usize::MAX);
-            [shift, total1, total2, variance] = [0, 1, 2, 3].map(|v| L::load(&lanes[v]));
+            [shift, total1, total2, variance] = [0, 1, 2, 3].map(
+                #[inline(always)]
+                |v| L::load(&lanes[v]),
+            );
         }
         emit(i, variance);
     }
@@ -386,7 +389,13 @@ pub(crate) fn stddev_lanes<L: Lane4>(
     [mut out]: [Outputs; 1],
 ) {
     let nbdev = L::splat(nbdev);
-    variance_lanes::<L>(x, period, |i, variance| out.set(i, variance.sqrt() * nbdev));
+    // Forced inline: out of line, the closure would lose the kernel's AVX2.
+    variance_lanes::<L>(
+        x,
+        period,
+        #[inline(always)]
+        |i, variance| out.set(i, variance.sqrt() * nbdev),
+    );
 }
 
 #[cfg(test)]
