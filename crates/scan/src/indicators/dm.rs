@@ -143,16 +143,21 @@ impl DmCore {
     /// The DX of the current sums, `None` where TA-Lib skips it.
     #[inline(always)]
     fn dx(&self) -> Option<f64> {
-        if self.tr > 0.0 {
-            let minus_di = 100.0 * (self.minus_dm / self.tr);
-            let plus_di = 100.0 * (self.plus_dm / self.tr);
-            let sum = minus_di + plus_di;
-            if !is_zero_band(sum) {
-                return Some(100.0 * ((minus_di - plus_di).abs() / sum));
-            }
-        }
-        None
+        let (dx, counted) = dx_counted(self.plus_dm, self.minus_dm, self.tr);
+        counted.then_some(dx)
     }
+}
+
+/// The DX of smoothed +DM, -DM and TR sums, and whether TA-Lib counts it: it skips the
+/// DX unless `tr > 0` and the DI sum is outside its `1e-14` band. Computed either way,
+/// so that the batch loops select rather than branch.
+#[inline(always)]
+fn dx_counted(plus_dm: f64, minus_dm: f64, tr: f64) -> (f64, bool) {
+    let minus_di = 100.0 * (minus_dm / tr);
+    let plus_di = 100.0 * (plus_dm / tr);
+    let sum = minus_di + plus_di;
+    let dx = 100.0 * ((minus_di - plus_di).abs() / sum);
+    (dx, tr > 0.0 && !is_zero_band(sum))
 }
 
 /// `100 * DM / TR`, 0 unless the smoothed true range is positive.
@@ -164,9 +169,9 @@ fn di<L: Lane>(dm: L, tr: L) -> L {
 
 /// One bar's +DM1 and -DM1 (each -0.0 when the bar does not make it) and true range,
 /// in the lane kernel, as the scalar loop's `moves` in [`dm_columns`] computes them.
-/// The DI lines' batch loop calls it too, in a pass of its own over a block of bars
-/// (see [`di_blocks`]); ADX's keeps its own closures (interleaved with the smoothing,
-/// through these shared helpers the compiler once made the -DI loop twice as slow).
+/// The batch loops call it too, in a pass of its own over a block of bars (see
+/// [`di_blocks`] and [`adx_blocks`]); interleaved with the smoothing, through these
+/// shared helpers, the compiler once made the -DI loop twice as slow.
 ///
 /// On a random walk whether a bar makes +DM1, -DM1 or neither is a
 /// coin toss, so a branch would mispredict on about every other bar; the selects
@@ -451,29 +456,149 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
         di_blocks::<LINE>([high, low, close], period, (dm, tr), &mut out);
         return out;
     }
-    // DX of the smoothed sums and whether TA-Lib counts it.
-    let dx = |(plus_dm, minus_dm, tr): (f64, f64, f64)| {
-        let minus_di = 100.0 * (minus_dm / tr);
-        let plus_di = 100.0 * (plus_dm / tr);
-        let sum = minus_di + plus_di;
-        let dx = 100.0 * ((minus_di - plus_di).abs() / sum);
-        (dx, tr > 0.0 && !is_zero_band(sum))
-    };
     let mut adx = 0.0;
     for i in period..lookback + 1 {
-        let (dx, counts) = dx(smooth(i));
-        adx += if counts { dx } else { -0.0 };
+        let (plus_dm, minus_dm, tr) = smooth(i);
+        let (dx, counted) = dx_counted(plus_dm, minus_dm, tr);
+        adx += if counted { dx } else { -0.0 };
     }
     adx /= divisor;
     out.push(adx);
-    let weight = (period - 1) as f64;
-    out.extend((lookback + 1..n).map(|i| {
-        let (dx, counts) = dx(smooth(i));
-        let next = (adx * weight + dx) / divisor;
-        adx = if counts { next } else { adx };
-        adx
-    }));
+    adx_blocks(
+        [high, low, close],
+        period,
+        [plus_dm, minus_dm, tr],
+        adx,
+        &mut out,
+    );
     out
+}
+
+/// One block of bars in [`adx_blocks`]: their one-bar moves, then (in place) the
+/// smoothed sums, then each bar's DX and whether TA-Lib counts it.
+struct DxBlock {
+    len: usize,
+    /// +DM, -DM and TR: first the bars' one-bar amounts, then the smoothed sums.
+    sums: [[f64; BLOCK]; 3],
+    dx: [f64; BLOCK],
+    counted: [bool; BLOCK],
+}
+
+impl DxBlock {
+    fn new() -> Self {
+        DxBlock {
+            len: 0,
+            sums: [[0.0; BLOCK]; 3],
+            dx: [0.0; BLOCK],
+            counted: [false; BLOCK],
+        }
+    }
+
+    /// Takes the one-bar moves of bars `start..start + len` (independent from bar to
+    /// bar, so vectorised).
+    #[inline(always)]
+    fn take_moves(&mut self, [high, low, close]: [&[f64]; 3], start: usize, len: usize) {
+        self.len = len;
+        let end = start + len;
+        let bars = high[start..end].iter().zip(&low[start..end]);
+        let previous = high[start - 1..end - 1]
+            .iter()
+            .zip(&low[start - 1..end - 1])
+            .zip(&close[start - 1..end - 1]);
+        let [plus, minus, range] = &mut self.sums;
+        let amounts = plus[..len]
+            .iter_mut()
+            .zip(minus[..len].iter_mut())
+            .zip(range[..len].iter_mut());
+        for (((&h, &l), ((&ph, &pl), &pc)), ((plus, minus), range)) in
+            bars.zip(previous).zip(amounts)
+        {
+            (*plus, *minus, *range) = bar_moves(h, l, ph, pl, pc);
+        }
+    }
+
+    /// Wilder smoothing of the running `sums` by bar `j`'s moves, left to right with a
+    /// true division; the bar keeps the smoothed sums.
+    #[inline(always)]
+    fn smooth(&mut self, j: usize, sums: &mut [f64; 3], divisor: f64) {
+        for (sum, amount) in sums.iter_mut().zip(self.sums.iter_mut()) {
+            *sum = *sum - *sum / divisor + amount[j];
+            amount[j] = *sum;
+        }
+    }
+
+    /// Every bar's DX and whether TA-Lib counts it (vectorised).
+    #[inline(always)]
+    fn take_dx(&mut self) {
+        let len = self.len;
+        let [plus, minus, range] = &self.sums;
+        let sums = plus[..len].iter().zip(&minus[..len]).zip(&range[..len]);
+        let dx = self.dx[..len]
+            .iter_mut()
+            .zip(self.counted[..len].iter_mut());
+        for (((&plus_dm, &minus_dm), &tr), (dx, counted)) in sums.zip(dx) {
+            (*dx, *counted) = dx_counted(plus_dm, minus_dm, tr);
+        }
+    }
+
+    /// The ADX after bar `j`, given the one before.
+    #[inline(always)]
+    fn adx(&self, j: usize, adx: f64, weight: f64, divisor: f64) -> f64 {
+        let next = (adx * weight + self.dx[j]) / divisor;
+        if self.counted[j] {
+            next
+        } else {
+            adx
+        }
+    }
+}
+
+/// ADX's batch loop after its seed: appends the ADX of every bar from `out.len()` on,
+/// given the smoothed +DM, -DM and TR sums and the ADX of the bar before. `out` has
+/// room for all.
+///
+/// Two chains bound the loop, each with a division: the three Wilder sums, and the ADX
+/// on top of them. Run bar after bar they queue behind each other and behind the DX's
+/// three divisions. So the bars go in blocks, software-pipelined: a block's moves
+/// (vectorised), then its sums' chains *in the same loop as* the previous block's ADX
+/// chain, so the two overlap, then its DX (vectorised). The values are the same
+/// operations in the same order; only when each runs changes.
+#[inline(always)]
+fn adx_blocks(
+    hlc: [&[f64]; 3],
+    period: usize,
+    mut sums: [f64; 3],
+    mut adx: f64,
+    out: &mut Vec<f64>,
+) {
+    let n = hlc[0].len();
+    let (divisor, weight) = (period as f64, (period - 1) as f64);
+    let mut blocks = [DxBlock::new(), DxBlock::new()];
+    let [mut behind, mut ahead] = blocks.each_mut();
+    let mut start = out.len();
+    behind.take_moves(hlc, start, BLOCK.min(n - start));
+    for j in 0..behind.len {
+        behind.smooth(j, &mut sums, divisor);
+    }
+    behind.take_dx();
+    start += behind.len;
+    while behind.len > 0 {
+        ahead.take_moves(hlc, start, BLOCK.min(n - start));
+        let slots = &mut out.spare_capacity_mut()[..behind.len];
+        for (j, slot) in slots.iter_mut().enumerate() {
+            if j < ahead.len {
+                ahead.smooth(j, &mut sums, divisor);
+            }
+            adx = behind.adx(j, adx, weight, divisor);
+            slot.write(adx);
+        }
+        // SAFETY: the loop just initialised the `behind.len` slots after the current
+        // length; `out` has room for all `n` values.
+        unsafe { out.set_len(out.len() + behind.len) };
+        ahead.take_dx();
+        start += ahead.len;
+        (behind, ahead) = (ahead, behind);
+    }
 }
 
 /// The smoothed part of a DI line's batch loop, from bar `period` on, given the sums of
@@ -530,14 +655,14 @@ fn di_blocks<const LINE: u8>(
     }
 }
 
-/// [`dm_columns`] for a DI line, compiled with AVX2 so that the vectorised passes of
-/// [`di_blocks`] take four bars per instruction.
+/// [`dm_columns`] compiled with AVX2, so that the vectorised passes of [`di_blocks`]
+/// and [`adx_blocks`] take four bars per instruction.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn di_columns_avx2<const LINE: u8>(
+unsafe fn dm_columns_avx2<const LINE: u8>(
     high: &[f64],
     low: &[f64],
     close: &[f64],
@@ -546,12 +671,17 @@ unsafe fn di_columns_avx2<const LINE: u8>(
     dm_columns::<LINE>(high, low, close, period)
 }
 
-/// A DI line's batch loop (period ≥ 2), with AVX2 where the CPU has it.
-fn di_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Vec<f64> {
+/// The batch loop of `LINE` (period ≥ 2), with AVX2 where the CPU has it.
+fn batch_columns<const LINE: u8>(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    period: usize,
+) -> Vec<f64> {
     #[cfg(target_arch = "x86_64")]
     if hardware_avx2_fma() {
         // SAFETY: the CPU was just checked to support AVX2 and FMA.
-        return unsafe { di_columns_avx2::<LINE>(high, low, close, period) };
+        return unsafe { dm_columns_avx2::<LINE>(high, low, close, period) };
     }
     dm_columns::<LINE>(high, low, close, period)
 }
@@ -643,7 +773,7 @@ pub fn plus_di(
     if period == 1 {
         return Ok(run_columns(state, high, low, close));
     }
-    Ok(di_columns::<PLUS_DI>(high, low, close, period))
+    Ok(batch_columns::<PLUS_DI>(high, low, close, period))
 }
 
 /// -DI of the bars; the first `period` outputs are `NaN` (1 for period 1).
@@ -657,7 +787,7 @@ pub fn minus_di(
     if period == 1 {
         return Ok(run_columns(state, high, low, close));
     }
-    Ok(di_columns::<MINUS_DI>(high, low, close, period))
+    Ok(batch_columns::<MINUS_DI>(high, low, close, period))
 }
 
 /// ADX of the bars; the first `2 * period - 1` outputs are `NaN`.
@@ -668,7 +798,7 @@ pub fn adx(
     period: usize,
 ) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Adx::NAME, "period", period, 2, MAX_PERIOD)?;
-    Ok(dm_columns::<ADX>(high, low, close, period))
+    Ok(batch_columns::<ADX>(high, low, close, period))
 }
 
 #[cfg(test)]

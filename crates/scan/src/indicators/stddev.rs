@@ -355,11 +355,11 @@ pub(crate) fn variance_lanes<L: Lane4>(x: Inputs, period: usize, mut emit: impl 
             || (dwarfed * total2).any_lt(d2)
             || i == next_forced
         {
-            let mut lanes = [shift, total1, total2, variance, d2].map(|v| {
-                let mut a = [0.0; 4];
-                v.store(&mut a);
-                a
-            });
+            // Plain stores and loads: through `array::map` they went out of line.
+            let mut lanes = [[0.0; 4]; 5];
+            for (lane, v) in lanes.iter_mut().zip([shift, total1, total2, variance, d2]) {
+                v.store(lane);
+            }
             let [shift_l, total1_l, total2_l, variance_l, d2_l] = &mut lanes;
             for l in 0..4 {
                 if stale(variance_l[l], total2_l[l], d2_l[l], inv_period) || i == forced[l] {
@@ -370,10 +370,10 @@ pub(crate) fn variance_lanes<L: Lane4>(x: Inputs, period: usize, mut emit: impl 
                 }
             }
             next_forced = forced.into_iter().min().unwrap_or(usize::MAX);
-            [shift, total1, total2, variance] = [0, 1, 2, 3].map(
-                #[inline(always)]
-                |v| L::load(&lanes[v]),
-            );
+            shift = L::load(shift_l);
+            total1 = L::load(total1_l);
+            total2 = L::load(total2_l);
+            variance = L::load(variance_l);
         }
         emit(i, variance);
     }
