@@ -7,14 +7,16 @@
 //! come from the main thread, outside the pool (as `stockscanner bench indicators`
 //! makes its two-thread calls); without, from one of the pool's threads.
 //! `--part compute` times the call alone, `--part free` the freeing of its result
-//! alone, `all` (the default) both. `--series N` takes `N` series instead of 5,000
-//! (fewer fit in the caches). There is no warm-up: `--each` prints every call's
+//! alone, `all` (the default) both. `--part read` computes nothing: it times reading
+//! every input column the indicator takes, over all series on the same threads, the
+//! floor that bringing the inputs from memory sets for a call. `--series N` takes `N`
+//! series instead of 5,000 (fewer fit in the caches). There is no warm-up: `--each` prints every call's
 //! time in order, the first ones included; the summary line is the median and the
 //! fastest call.
 
 use market::synthetic::random_walk;
 use scan::catalog::Indicator;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The allocator `stockscanner` uses (crates/cli/src/main.rs), so the figures match.
 #[global_allocator]
@@ -25,6 +27,7 @@ enum Part {
     All,
     Compute,
     Free,
+    Read,
 }
 
 fn main() {
@@ -44,7 +47,8 @@ fn main() {
         None | Some("all") => Part::All,
         Some("compute") => Part::Compute,
         Some("free") => Part::Free,
-        Some(other) => panic!("--part all|compute|free, got `{other}`"),
+        Some("read") => Part::Read,
+        Some(other) => panic!("--part all|compute|free|read, got `{other}`"),
     };
     let threads: usize = args.first().map_or(2, |a| a.parse().expect("THREADS"));
     let calls: usize = args.get(1).map_or(41, |a| a.parse().expect("CALLS"));
@@ -60,19 +64,7 @@ fn main() {
         let indicator = Indicator::parse(spec).expect("indicator spec");
         let time_calls = || -> Vec<f64> {
             (0..calls)
-                .map(|_| {
-                    let start = Instant::now();
-                    let result = std::hint::black_box(indicator.compute_many(&market));
-                    let computed = start.elapsed();
-                    drop(result);
-                    let total = start.elapsed();
-                    let seconds = match part {
-                        Part::All => total,
-                        Part::Compute => computed,
-                        Part::Free => total - computed,
-                    };
-                    seconds.as_secs_f64() * 1e3
-                })
+                .map(|_| time_call(&indicator, &market, part).as_secs_f64() * 1e3)
                 .collect()
         };
         let mut times = if outside {
@@ -92,6 +84,48 @@ fn main() {
             times[0]
         );
     }
+}
+
+/// One call's time, or the part of it `part` selects.
+fn time_call(indicator: &Indicator, market: &[&scan::BarSeries], part: Part) -> Duration {
+    let start = Instant::now();
+    if part == Part::Read {
+        std::hint::black_box(read_inputs(indicator, market));
+        return start.elapsed();
+    }
+    let result = std::hint::black_box(indicator.compute_many(market));
+    let computed = start.elapsed();
+    drop(result);
+    let total = start.elapsed();
+    match part {
+        Part::All | Part::Read => total,
+        Part::Compute => computed,
+        Part::Free => total - computed,
+    }
+}
+
+/// The sum of every value in the input columns `indicator` reads, over all series in
+/// parallel (each series on one thread, as `compute_many`'s groups are): a pass whose
+/// arithmetic is far cheaper than its loads.
+fn read_inputs(indicator: &Indicator, market: &[&scan::BarSeries]) -> f64 {
+    use rayon::prelude::*;
+    market
+        .par_iter()
+        .with_min_len(16)
+        .map(|series| {
+            let mut sums = [0.0f64; 8];
+            for &field in indicator.inputs() {
+                let column = series.field(field);
+                for chunk in column.chunks_exact(8) {
+                    for (sum, value) in sums.iter_mut().zip(chunk) {
+                        *sum += value;
+                    }
+                }
+                sums[0] += column.chunks_exact(8).remainder().iter().sum::<f64>();
+            }
+            sums.iter().sum::<f64>()
+        })
+        .sum()
 }
 
 /// Removes `name VALUE` from `args`, returning the value.
