@@ -78,6 +78,56 @@ async fn sqlite_settings_hold_on_every_pooled_connection() {
 }
 
 #[tokio::test]
+async fn sqlite_write_transactions_wait_for_a_writer_that_commits_after_their_read() {
+    let dir = temp_dir("writers");
+    let url = format!("sqlite://{}", dir.join("w.db").display());
+    let db = db::connect(&config(&url, &dir, &[("DATABASE_MAX_CONNECTIONS", "2")]))
+        .await
+        .unwrap();
+    db.execute_unprepared(
+        "CREATE TABLE counter (n INTEGER NOT NULL); INSERT INTO counter VALUES (0)",
+    )
+    .await
+    .unwrap();
+    // A transaction reads, another connection writes meanwhile, then the first writes:
+    // the interleaving of a sign-in with the mail outbox marking a message sent.
+    let txn = db::begin_write(&db).await.unwrap();
+    let read = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT n FROM counter",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.try_get_by_index::<i64>(0).unwrap(), 0);
+    let other = {
+        let db = db.clone();
+        tokio::spawn(async move { db.execute_unprepared("UPDATE counter SET n = n + 10").await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    txn.execute_unprepared("UPDATE counter SET n = n + 1")
+        .await
+        .expect("the transaction's write after its read");
+    txn.commit().await.unwrap();
+    other
+        .await
+        .unwrap()
+        .expect("the other writer waits for the commit, then writes");
+    let total = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT n FROM counter",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(total.try_get_by_index::<i64>(0).unwrap(), 11);
+    db.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn a_request_waiting_for_a_busy_pool_fails_fast_and_reads_as_unavailable() {
     let dir = temp_dir("busy");
     let url = format!("sqlite://{}", dir.join("b.db").display());

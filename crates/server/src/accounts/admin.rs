@@ -5,8 +5,9 @@ use super::entities::user;
 use super::{
     lock_user, record, sessions, user_target, AccountError, AccountResult, Accounts, Context,
 };
+use crate::db::begin_write;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 
 pub const ROLES: [&str; 2] = ["user", "admin"];
 pub const STATUSES: [&str; 2] = ["active", "suspended"];
@@ -39,7 +40,7 @@ impl Accounts {
                 "you cannot demote or suspend yourself; ask another admin",
             ));
         }
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let user = lock_user(&txn, user_id)
             .await?
             .ok_or_else(|| AccountError::NotFound(format!("no user {user_id}")))?;
@@ -88,7 +89,7 @@ pub async fn set_role_from_console(
     let user = super::find_by_email(db, &email)
         .await?
         .ok_or_else(|| AccountError::NotFound(format!("no account has the email {email}")))?;
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let before = user.role.clone();
     let mut active: user::ActiveModel = user.into();
     active.role = Set(role.to_string());

@@ -6,11 +6,12 @@
 use super::entities::api_key;
 use super::{record, AccountError, AccountResult, Context};
 use crate::auth::secrets::{digest, random_bytes};
+use crate::db::begin_write;
 use chrono::{DateTime, Duration as Span, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 
@@ -176,7 +177,7 @@ pub async fn create(
     }
     let secret = data_encoding::BASE64URL_NOPAD.encode(&random_bytes::<30>()?);
     let key = format!("{KEY_PREFIX}{secret}");
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let row = api_key::ActiveModel {
         id: NotSet,
         user_id: Set(user_id),
@@ -221,7 +222,7 @@ pub async fn revoke(
     id: i64,
     ctx: &Context,
 ) -> AccountResult<()> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let revoked = api_key::Entity::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_key::Column::Id.eq(id))

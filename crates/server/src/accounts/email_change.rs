@@ -8,10 +8,11 @@ use super::{
     find_by_email, lock_user, name_of, normalise_email, record, sessions, user_target,
     AccountError, AccountResult, Accounts, Context,
 };
+use crate::db::begin_write;
 use crate::email::templates::EmailVerification;
 use crate::email::{Email, Enqueue};
 use chrono::{Duration as Span, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 
 impl Accounts {
     /// Sends a confirmation link to `new_email` after checking who is asking.
@@ -38,7 +39,7 @@ impl Accounts {
                 "another account uses that address".into(),
             ));
         }
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let token = issue_token(
             &txn,
             user.id,

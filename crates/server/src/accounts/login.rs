@@ -19,13 +19,14 @@ use super::{
 };
 use crate::auth::secrets::{digest, random_token};
 use crate::auth::{recovery, totp};
+use crate::db::begin_write;
 use crate::email::templates::{AccountLocked, NewSignIn, RecoveryCodeUsed};
 use crate::email::Email;
 use chrono::{DateTime, Duration as Span, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 /// Attempts allowed on one two-factor challenge.
@@ -162,7 +163,7 @@ impl Accounts {
         now: DateTime<Utc>,
     ) -> AccountResult<()> {
         let policy = self.settings.lockout;
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let mut event = ctx.event("auth.login_failed", Some(user.id), user_target(user.id));
         event.details =
             serde_json::json!({"reason": "wrong password", "known_device": device.is_some()});
@@ -336,7 +337,7 @@ impl Accounts {
         code: &str,
         ctx: &Context,
     ) -> AccountResult<bool> {
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         // Of two requests racing with one code, the second waits here for the first to
         // commit and then reads the list without it.
         let Some(user) = lock_user(&txn, user.id).await? else {
@@ -387,7 +388,7 @@ impl Accounts {
         ctx: &Context,
     ) -> AccountResult<SignedIn> {
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let device = device_of(&txn, user.id, ctx).await?;
         let signed_in_before = session::Entity::find()
             .filter(session::Column::UserId.eq(user.id))

@@ -10,10 +10,11 @@ use super::{
     Accounts, Context,
 };
 use crate::auth::password;
+use crate::db::begin_write;
 use crate::email::templates::{PasswordChanged, PasswordReset};
 use crate::email::Email;
 use chrono::{Duration as Span, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 
 pub const RESET_MINUTES: u32 = 60;
 
@@ -41,7 +42,7 @@ impl Accounts {
         if user.status != "active" {
             return Ok(());
         }
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let token = issue_token(
             &txn,
             user.id,
@@ -101,7 +102,7 @@ impl Accounts {
         }
         let hash = self.passwords.hash(&reset.password).await?;
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         if !use_token(&txn, row.id, now).await? {
             return Err(AccountError::InvalidToken);
         }
@@ -147,7 +148,7 @@ impl Accounts {
         }
         self.check_new_password(user, new)?;
         let hash = self.passwords.hash(new).await?;
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let user = lock_user(&txn, user.id)
             .await?
             .ok_or(AccountError::SessionEnded)?;

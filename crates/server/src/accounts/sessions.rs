@@ -9,12 +9,13 @@
 use super::entities::{session, user};
 use super::{find_user, record, span, user_target, AccountError, AccountResult, Accounts, Context};
 use crate::auth::secrets::{digest, random_token};
+use crate::db::begin_write;
 use crate::email::{templates::SessionRevoked, Email};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 
@@ -153,7 +154,7 @@ impl Accounts {
         if user.status != "active" {
             return Err(AccountError::Suspended);
         }
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let claimed = session::Entity::update_many()
             .col_expr(session::Column::RotatedAt, Expr::value(now))
             .filter(session::Column::Id.eq(row.id))
@@ -203,7 +204,7 @@ impl Accounts {
                 "this refresh token was just used; use the tokens that request returned".into(),
             ));
         }
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let revoked = revoke_family(&txn, &row.family_id, "refresh token reused").await?;
         if revoked > 0 {
             let mut event = ctx.event("session.refresh_reuse", Some(user.id), user_target(user.id));
@@ -300,7 +301,7 @@ impl Accounts {
         if !owned {
             return Err(AccountError::NotFound(format!("no session {family}")));
         }
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         revoke_family(&txn, family, "revoked by the user").await?;
         record(
             &txn,
@@ -359,7 +360,7 @@ impl Accounts {
         family: &str,
         ctx: &Context,
     ) -> AccountResult<()> {
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         revoke_family(&txn, family, "signed out").await?;
         record(
             &txn,
@@ -382,7 +383,7 @@ impl Accounts {
         keep: Option<&str>,
         ctx: &Context,
     ) -> AccountResult<u64> {
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let ended = revoke_all(&txn, user_id, "revoked by the user", keep).await?;
         let mut event = ctx.event(
             "session.revoked_others",

@@ -11,13 +11,14 @@ use super::{
 };
 use crate::auth::password;
 use crate::auth::secrets::{digest, random_token};
+use crate::db::begin_write;
 use crate::email::templates::{EmailVerification, Welcome};
 use crate::email::Email;
 use chrono::{DateTime, Duration as Span, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter,
 };
 
 pub const VERIFY_HOURS: u32 = 24;
@@ -147,7 +148,7 @@ impl Accounts {
             return Ok(());
         }
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let inserted = user::ActiveModel {
             id: NotSet,
             email: Set(email.clone()),
@@ -222,7 +223,7 @@ impl Accounts {
             other => other?,
         };
         let now = Utc::now();
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         if !use_token(&txn, row.id, now).await? {
             return Err(AccountError::InvalidToken);
         }

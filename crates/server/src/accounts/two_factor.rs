@@ -10,10 +10,11 @@ use super::{
     lock_user, name_of, record, user_target, AccountError, AccountResult, Accounts, Context,
 };
 use crate::auth::{recovery, totp};
+use crate::db::begin_write;
 use crate::email::templates::{TwoFactorDisabled, TwoFactorEnabled};
 use crate::email::Email;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
 
 impl Accounts {
     /// Starts (or restarts) enrolment with a new secret.
@@ -61,7 +62,7 @@ impl Accounts {
             ));
         }
         let codes = recovery::generate()?;
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let user = lock_user(&txn, user.id)
             .await?
             .ok_or(AccountError::SessionEnded)?;
@@ -146,7 +147,7 @@ impl Accounts {
             ));
         }
         self.confirm_identity(db, user, password, code, ctx).await?;
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let user = lock_user(&txn, user.id)
             .await?
             .ok_or(AccountError::SessionEnded)?;
@@ -195,7 +196,7 @@ impl Accounts {
         }
         self.confirm_identity(db, user, password, code, ctx).await?;
         let codes = recovery::generate()?;
-        let txn = db.begin().await?;
+        let txn = begin_write(db).await?;
         let user = lock_user(&txn, user.id)
             .await?
             .ok_or(AccountError::SessionEnded)?;

@@ -19,9 +19,10 @@ use super::report;
 use super::templates::{Broadcast, Email};
 use super::EmailError;
 use crate::config::EmailLimits;
+use crate::db::begin_write;
 use crate::jobs::{enqueue, NewJob};
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
 use std::time::Duration;
 
 pub const CAMPAIGN_JOB: &str = "email.campaign";
@@ -140,7 +141,7 @@ pub async fn run_batch(
     limits: &EmailLimits,
     campaign: i64,
 ) -> Result<BatchOutcome, EmailError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let lock = match txn.get_database_backend() {
         DbBackend::Postgres => "FOR UPDATE",
         _ => "",

@@ -11,10 +11,11 @@ use super::month::Month;
 use super::outbox::query;
 use super::templates::{Email, MonthlyReport};
 use super::EmailError;
+use crate::db::begin_write;
 use crate::jobs::enqueue;
 use crate::scans::activity;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use std::time::Duration;
 
 /// The campaign template (and email template) name.
@@ -49,7 +50,7 @@ pub async fn start(
             Month::of(now).previous()
         )));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let subject = Email::MonthlyReport(MonthlyReport {
         name: None,
         month: month.to_string(),

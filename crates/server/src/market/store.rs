@@ -7,11 +7,12 @@
 //! instead of being stored 630,000 rows at a time.
 
 use super::universe::{Listing, Source, Universe};
+use crate::db::begin_write;
 use crate::db::DbError;
 use chrono::Utc;
 use scan::{Bar, BarSeries, BarTime};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement};
 use std::collections::HashMap;
 
 /// The setting each import writes, in its transaction: running servers follow it to
@@ -38,7 +39,7 @@ pub async fn import<'a>(
     entries: impl IntoIterator<Item = (&'a Listing, &'a BarSeries)>,
     mut progress: impl FnMut(usize),
 ) -> Result<ImportSummary, DbError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let mut summary = ImportSummary {
         demo_symbols_removed: txn
             .execute(
@@ -74,7 +75,7 @@ pub async fn import<'a>(
 
 /// Records the demo universe's symbols in an empty database.
 pub async fn record_demo(db: &DatabaseConnection, universe: &Universe) -> Result<(), DbError> {
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     for (listing, _) in universe.entries() {
         upsert_symbol(&txn, listing, Source::Demo).await?;
     }
