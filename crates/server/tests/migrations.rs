@@ -128,6 +128,34 @@ async fn sqlite_write_transactions_wait_for_a_writer_that_commits_after_their_re
 }
 
 #[tokio::test]
+async fn a_write_lock_held_past_the_busy_timeout_reads_as_unavailable() {
+    let dir = temp_dir("locked");
+    let url = format!("sqlite://{}", dir.join("l.db").display());
+    let db = db::connect(&config(&url, &dir, &[("DATABASE_MAX_CONNECTIONS", "2")]))
+        .await
+        .unwrap();
+    db.execute_unprepared("CREATE TABLE counter (n INTEGER NOT NULL)")
+        .await
+        .unwrap();
+    let holder = db::begin_write(&db).await.unwrap();
+    // Waits out the five-second busy timeout, then gives up.
+    let err = db
+        .execute_unprepared("INSERT INTO counter VALUES (1)")
+        .await
+        .unwrap_err();
+    assert!(db::is_unavailable(&err), "{err:?}");
+    holder.rollback().await.unwrap();
+    // A query that is wrong is not "unavailable".
+    let wrong = db
+        .execute_unprepared("INSERT INTO nowhere VALUES (1)")
+        .await
+        .unwrap_err();
+    assert!(!db::is_unavailable(&wrong), "{wrong:?}");
+    db.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn a_request_waiting_for_a_busy_pool_fails_fast_and_reads_as_unavailable() {
     let dir = temp_dir("busy");
     let url = format!("sqlite://{}", dir.join("b.db").display());

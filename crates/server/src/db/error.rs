@@ -1,6 +1,8 @@
 //! `DbError`: what went wrong with the database, said so an operator can act on it.
 
-use sea_orm::{ConnAcquireErr, DbErr};
+use sea_orm::sqlx::error::DatabaseError;
+use sea_orm::sqlx::sqlite::SqliteError;
+use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,15 +41,31 @@ impl DbError {
     }
 }
 
-/// True for the SeaORM errors that mean "no connection could be had": the pool timed
-/// out waiting (acquire timeout) or the connection broke. The HTTP layer maps these to
-/// 503 Service Unavailable.
+/// True for the SeaORM errors that mean "the database cannot serve this now": the pool
+/// timed out waiting (acquire timeout), the connection broke, or SQLite's write lock
+/// stayed taken for longer than the busy timeout. The HTTP layer maps these to 503
+/// Service Unavailable.
 pub fn is_unavailable(err: &DbErr) -> bool {
     matches!(
         err,
         DbErr::ConnectionAcquire(ConnAcquireErr::Timeout | ConnAcquireErr::ConnectionClosed)
             | DbErr::Conn(_)
-    )
+    ) || is_sqlite_busy(err)
+}
+
+/// `SQLITE_BUSY` or `SQLITE_LOCKED`, in any of their extended forms (the primary result
+/// code is the low byte of the extended one).
+fn is_sqlite_busy(err: &DbErr) -> bool {
+    const SQLITE_BUSY: i64 = 5;
+    const SQLITE_LOCKED: i64 = 6;
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    e.as_database_error()
+        .and_then(|db| db.try_downcast_ref::<SqliteError>())
+        .and_then(|sqlite| sqlite.code()?.parse::<i64>().ok())
+        .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED))
 }
 
 /// `scheme://user:password@host/db` with the password replaced by `***`, so a URL can
