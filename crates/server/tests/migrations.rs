@@ -1,5 +1,7 @@
 //! The migrations, from an empty database, on SQLite (a temporary file) and on the live
-//! PostgreSQL named by `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
+//! PostgreSQL named by `TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`),
+//! and the pool's behaviour around them: connection settings, a busy pool, concurrent
+//! writers on SQLite.
 //! Each PostgreSQL test creates its own `ss_test_<random>` database and drops it after.
 //! An unreachable PostgreSQL fails these tests; they never skip.
 
