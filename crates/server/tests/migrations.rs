@@ -79,10 +79,11 @@ async fn sqlite_settings_hold_on_every_pooled_connection() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[tokio::test]
-async fn sqlite_write_transactions_wait_for_a_writer_that_commits_after_their_read() {
-    let dir = temp_dir("writers");
-    let url = format!("sqlite://{}", dir.join("w.db").display());
+/// A SQLite database in a new directory, two pooled connections, one table `counter`
+/// holding one row `n = 0`.
+async fn sqlite_with_counter(name: &str) -> (DatabaseConnection, std::path::PathBuf) {
+    let dir = temp_dir(name);
+    let url = format!("sqlite://{}", dir.join("c.db").display());
     let db = db::connect(&config(&url, &dir, &[("DATABASE_MAX_CONNECTIONS", "2")]))
         .await
         .unwrap();
@@ -91,18 +92,26 @@ async fn sqlite_write_transactions_wait_for_a_writer_that_commits_after_their_re
     )
     .await
     .unwrap();
-    // A transaction reads, another connection writes meanwhile, then the first writes:
-    // the interleaving of a sign-in with the mail outbox marking a message sent.
-    let txn = db::begin_write(&db).await.unwrap();
-    let read = txn
-        .query_one_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "SELECT n FROM counter",
-        ))
+    (db, dir)
+}
+
+async fn counter<C: ConnectionTrait>(db: &C) -> i64 {
+    let sql = "SELECT n FROM counter";
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(read.try_get_by_index::<i64>(0).unwrap(), 0);
+    row.try_get_by_index(0).unwrap()
+}
+
+#[tokio::test]
+async fn sqlite_write_transactions_wait_for_a_writer_that_commits_after_their_read() {
+    let (db, dir) = sqlite_with_counter("writers").await;
+    // A transaction reads, another connection writes meanwhile, then the first writes:
+    // the interleaving of a sign-in with the mail outbox marking a message sent.
+    let txn = db::begin_write(&db).await.unwrap();
+    assert_eq!(counter(&txn).await, 0);
     let other = {
         let db = db.clone();
         tokio::spawn(async move { db.execute_unprepared("UPDATE counter SET n = n + 10").await })
@@ -116,33 +125,18 @@ async fn sqlite_write_transactions_wait_for_a_writer_that_commits_after_their_re
         .await
         .unwrap()
         .expect("the other writer waits for the commit, then writes");
-    let total = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "SELECT n FROM counter",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(total.try_get_by_index::<i64>(0).unwrap(), 11);
+    assert_eq!(counter(&db).await, 11);
     db.close().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn a_write_lock_held_past_the_busy_timeout_reads_as_unavailable() {
-    let dir = temp_dir("locked");
-    let url = format!("sqlite://{}", dir.join("l.db").display());
-    let db = db::connect(&config(&url, &dir, &[("DATABASE_MAX_CONNECTIONS", "2")]))
-        .await
-        .unwrap();
-    db.execute_unprepared("CREATE TABLE counter (n INTEGER NOT NULL)")
-        .await
-        .unwrap();
+    let (db, dir) = sqlite_with_counter("locked").await;
     let holder = db::begin_write(&db).await.unwrap();
     // Waits out the five-second busy timeout, then gives up.
     let err = db
-        .execute_unprepared("INSERT INTO counter VALUES (1)")
+        .execute_unprepared("UPDATE counter SET n = 1")
         .await
         .unwrap_err();
     assert!(db::is_unavailable(&err), "{err:?}");
