@@ -10,9 +10,9 @@
 //! alone, `all` (the default) both. `--part read` computes nothing: it times reading
 //! every input column the indicator takes, over all series on the same threads, the
 //! floor that bringing the inputs from memory sets for a call. `--series N` takes `N`
-//! series instead of 5,000 (fewer fit in the caches). There is no warm-up: `--each` prints every call's
-//! time in order, the first ones included; the summary line is the median and the
-//! fastest call.
+//! series instead of 5,000 (fewer fit in the caches). There is no warm-up: `--each`
+//! prints every call's time in order, the first ones included; the summary line is the
+//! median and the fastest call.
 
 use market::synthetic::random_walk;
 use scan::catalog::Indicator;

@@ -7,8 +7,7 @@
 //! instead of being stored 630,000 rows at a time.
 
 use super::universe::{Listing, Source, Universe};
-use crate::db::begin_write;
-use crate::db::DbError;
+use crate::db::{begin_write, DbError};
 use chrono::Utc;
 use scan::{Bar, BarSeries, BarTime};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
