@@ -11,7 +11,7 @@
 //! way a Python user would (TA-Lib per symbol in a loop) on the same arrays, checks it
 //! matches the same symbols, and prints the table for docs/BENCHMARKS.md.
 
-use crate::bench::{median, median_seconds, print_json, write_f64};
+use crate::bench::{median, median_seconds, print_json, write_f64, MAX_BARS};
 use crate::Failure;
 use clap::Args;
 use market::synthetic::random_walk;
@@ -23,14 +23,14 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct ScanBenchArgs {
-    /// Symbols in the synthetic universe.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Symbols in the synthetic universe (symbols × bars: at most 100,000,000).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=MAX_BARS))]
     pub symbols: u64,
     /// Daily bars per symbol (at least 2: the streaming update takes the last one).
-    #[arg(long, default_value_t = 252, value_parser = clap::value_parser!(u64).range(2..))]
+    #[arg(long, default_value_t = 252, value_parser = clap::value_parser!(u64).range(2..=MAX_BARS))]
     pub bars: u64,
-    /// Timed runs per measurement; the median is reported (at least 5).
-    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(5..))]
+    /// Timed runs per measurement; the median is reported (5 to 1,000).
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(5..=1000))]
     pub runs: u32,
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -89,6 +89,15 @@ pub fn symbol_name(index: usize) -> String {
 }
 
 pub fn run(args: ScanBenchArgs) -> Result<(), Failure> {
+    if args.symbols * args.bars > MAX_BARS {
+        return Err(Failure::usage(format!(
+            "--symbols {} × --bars {} is {} bars; the benchmark generates at most {MAX_BARS}",
+            args.symbols,
+            args.bars,
+            args.symbols * args.bars
+        )));
+    }
+    // Both at most MAX_BARS.
     let (symbols, bars) = (args.symbols as usize, args.bars as usize);
     if bars <= args.runs as usize + 1 {
         return Err(Failure::usage(format!(

@@ -57,3 +57,18 @@ fn an_empty_series_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("'0' for '--n <N>'"), "{stderr}");
 }
+
+#[test]
+fn a_series_larger_than_the_benchmark_allows_is_refused() {
+    // 2^64 - 1 bars once ended in a "capacity overflow" panic, 10^11 in an aborted
+    // allocation; both are now a usage error naming the bound.
+    for n in ["18446744073709551615", "100000000000", "100000001"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
+            .args(["bench", "indicators", "--n", n])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("1..=100000000"), "{stderr}");
+    }
+}

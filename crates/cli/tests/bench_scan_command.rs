@@ -113,3 +113,23 @@ fn refuses_fewer_bars_than_timed_updates() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("--bars"));
 }
+
+#[test]
+fn a_universe_larger_than_the_benchmark_allows_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
+        .args("bench scan --symbols 1000000 --bars 1000 --runs 5".split(' '))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("--symbols 1000000 × --bars 1000 is 1000000000 bars"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
+        .args("bench scan --bars 100000000000 --runs 5".split(' '))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("--bars"));
+}
