@@ -147,9 +147,17 @@ function check(condition, what) {
   }
 }
 
+/** Requests each page has sent and not yet seen answered, for a timeout's report. */
+const inFlight = new WeakMap();
+
 /** A page that records script errors and failed sub-resources. */
 async function open(context, label) {
   const page = await context.newPage();
+  const pending = new Map();
+  inFlight.set(page, pending);
+  page.on("request", (request) => pending.set(request, Date.now()));
+  page.on("requestfinished", (request) => pending.delete(request));
+  page.on("requestfailed", (request) => pending.delete(request));
   page.on("pageerror", (error) => problems.push(`${label}: page error: ${error.message}`));
   page.on("console", (msg) => {
     // A refused form answers 422 on purpose; Chromium logs the document's status.
@@ -170,11 +178,24 @@ const path = (page) => {
   return url.pathname + url.search;
 };
 
+/** What a page was doing when a wait on it failed: where it is, what it still awaits. */
+function whereStuck(page) {
+  const now = Date.now();
+  const open = [...(inFlight.get(page) || new Map())].map(
+    ([request, since]) => `${request.method()} ${request.url()} (open ${now - since} ms)`,
+  );
+  return `at ${page.url()}; requests unanswered: ${open.length ? open.join(", ") : "none"}`;
+}
+
 async function submit(page, form, button) {
-  await Promise.all([
-    page.waitForNavigation({ waitUntil: "load" }),
-    page.locator(form).getByRole("button", { name: button }).click(),
-  ]);
+  try {
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: "load" }),
+      page.locator(form).getByRole("button", { name: button }).click(),
+    ]);
+  } catch (error) {
+    throw new Error(`"${button}" in ${form}: ${error.message}\n  ${whereStuck(page)}`);
+  }
 }
 
 async function signIn(page, password = PASSWORD) {
