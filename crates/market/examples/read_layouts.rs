@@ -13,6 +13,9 @@
 //! - `field-major-scrambled`: the field-major buffers read in a scrambled series order
 //!   (the same bytes as `field-major`, in 2 KB pieces at scattered addresses).
 //!
+//! The `…, four in step` lines read four neighbouring series at once, bar by bar, as the
+//! lane kernels' input transposes do, from the engine's series and from `field-major`.
+//!
 //! Each line is the median and fastest of 41 passes over all series, split among
 //! `THREADS` threads of rayon's global pool in runs of at least 16 series.
 
@@ -107,6 +110,33 @@ fn main() {
             .map(|b| sum(column(b, scrambled[i])))
             .sum()
     });
+    let groups = series_count / 4;
+    report("series, four in step", groups, |g| {
+        FIELDS
+            .iter()
+            .map(|&f| in_step(std::array::from_fn(|k| market[4 * g + k].field(f))))
+            .sum()
+    });
+    report("field-major, four in step", groups, |g| {
+        field_major
+            .iter()
+            .map(|b| in_step(std::array::from_fn(|k| column(b, 4 * g + k))))
+            .sum()
+    });
+}
+
+/// Reads four columns of equal length together, four values of each at a time.
+fn in_step(columns: [&[f64]; 4]) -> f64 {
+    let mut sums = [[0.0f64; 4]; 4];
+    for t in (0..BARS - BARS % 4).step_by(4) {
+        for (sum, column) in sums.iter_mut().zip(columns) {
+            for (s, v) in sum.iter_mut().zip(&column[t..t + 4]) {
+                *s += v;
+            }
+        }
+    }
+    let rest: f64 = columns.iter().flat_map(|c| &c[BARS - BARS % 4..]).sum();
+    sums.iter().flatten().sum::<f64>() + rest
 }
 
 /// Times passes reading every series with `read`, printing the median and the fastest.
