@@ -104,32 +104,27 @@ fn reports_timings_and_the_matches_the_engine_and_the_indicators_give() {
     assert!(heavy_matched > 0);
 }
 
-#[test]
-fn refuses_fewer_bars_than_timed_updates() {
+/// Runs `stockscanner bench scan ARGS` expecting a usage error (exit 2); its stderr.
+fn refused(args: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
-        .args("bench scan --symbols 3 --bars 6 --runs 5".split(' '))
+        .args(format!("bench scan {args}").split(' '))
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("--bars"));
+    text(&output.stderr)
+}
+
+#[test]
+fn refuses_fewer_bars_than_timed_updates() {
+    assert!(refused("--symbols 3 --bars 6 --runs 5").contains("--bars"));
 }
 
 #[test]
 fn a_universe_larger_than_the_benchmark_allows_is_refused() {
-    let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
-        .args("bench scan --symbols 1000000 --bars 1000 --runs 5".split(' '))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let stderr = refused("--symbols 1000000 --bars 1000 --runs 5");
     assert!(
-        text(&output.stderr).contains("--symbols 1000000 × --bars 1000 is 1000000000 bars"),
-        "{}",
-        text(&output.stderr)
+        stderr.contains("--symbols 1000000 × --bars 1000 is 1000000000 bars"),
+        "{stderr}"
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_stockscanner"))
-        .args("bench scan --bars 100000000000 --runs 5".split(' '))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("--bars"));
+    assert!(refused("--bars 100000000000 --runs 5").contains("--bars"));
 }
