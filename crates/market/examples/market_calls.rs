@@ -14,6 +14,9 @@
 //! prints every call's time in order, the first ones included; the summary line is the
 //! median and the fastest call.
 
+mod common;
+
+use common::sum;
 use market::synthetic::random_walk;
 use scan::catalog::Indicator;
 use std::time::{Duration, Instant};
@@ -113,17 +116,11 @@ fn read_inputs(indicator: &Indicator, market: &[&scan::BarSeries]) -> f64 {
         .par_iter()
         .with_min_len(16)
         .map(|series| {
-            let mut sums = [0.0f64; 8];
-            for &field in indicator.inputs() {
-                let column = series.field(field);
-                for chunk in column.chunks_exact(8) {
-                    for (sum, value) in sums.iter_mut().zip(chunk) {
-                        *sum += value;
-                    }
-                }
-                sums[0] += column.chunks_exact(8).remainder().iter().sum::<f64>();
-            }
-            sums.iter().sum::<f64>()
+            indicator
+                .inputs()
+                .iter()
+                .map(|&field| sum(series.field(field)))
+                .sum::<f64>()
         })
         .sum()
 }

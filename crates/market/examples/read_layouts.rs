@@ -19,6 +19,9 @@
 //! Each line is the median and fastest of 41 passes over all series, split among
 //! `THREADS` threads of rayon's global pool in runs of at least 16 series.
 
+mod common;
+
+use common::sum;
 use market::synthetic::random_walk;
 use rayon::prelude::*;
 use scan::{BarSeries, PriceField};
@@ -159,20 +162,6 @@ fn report(layout: &str, series_count: usize, read: impl Fn(usize) -> f64 + Sync)
         times[PASSES / 2],
         times[0]
     );
-}
-
-/// Reads every value of a column with eight independent sums, so that the additions
-/// never hold the loads up.
-fn sum(column: &[f64]) -> f64 {
-    let mut sums = [0.0f64; 8];
-    let chunks = column.chunks_exact(8);
-    let rest: f64 = chunks.remainder().iter().sum();
-    for chunk in chunks {
-        for (sum, value) in sums.iter_mut().zip(chunk) {
-            *sum += value;
-        }
-    }
-    sums.iter().sum::<f64>() + rest
 }
 
 /// Series `i`'s column in a field-major buffer.
