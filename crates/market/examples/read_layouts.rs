@@ -60,26 +60,8 @@ fn main() {
     let market: Vec<BarSeries> = (0..series_count)
         .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, BARS))
         .collect();
-    let field_major: Vec<Vec<f64>> = FIELDS
-        .iter()
-        .map(|&field| {
-            market
-                .iter()
-                .flat_map(|s| s.field(field))
-                .copied()
-                .collect()
-        })
-        .collect();
-    let gapped: Vec<Vec<f64>> = FIELDS
-        .iter()
-        .map(|&field| {
-            market
-                .iter()
-                .flat_map(|s| s.field(field).iter().chain(&[0.0; GAP]))
-                .copied()
-                .collect()
-        })
-        .collect();
+    let field_major = field_buffers(&market, 0);
+    let gapped = field_buffers(&market, GAP);
     let series_major: Vec<f64> = market
         .iter()
         .flat_map(|s| FIELDS.iter().flat_map(|&field| s.field(field)))
@@ -126,6 +108,24 @@ fn main() {
             .map(|b| in_step(std::array::from_fn(|k| column(b, 4 * g + k))))
             .sum()
     });
+}
+
+/// One buffer per field holding every series' column in order, `gap` zeros after each.
+fn field_buffers(market: &[BarSeries], gap: usize) -> Vec<Vec<f64>> {
+    FIELDS
+        .iter()
+        .map(|&field| {
+            market
+                .iter()
+                .flat_map(|s| {
+                    s.field(field)
+                        .iter()
+                        .copied()
+                        .chain(std::iter::repeat_n(0.0, gap))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Reads four columns of equal length together, four values of each at a time.
