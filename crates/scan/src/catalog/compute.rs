@@ -227,6 +227,24 @@ impl Indicator {
         }
     }
 
+    /// [`Indicator::compute`], its output written into `room` where the indicator can
+    /// use it (see [`Indicator::fills_room`]).
+    pub(crate) fn compute_in(&self, s: &BarSeries, room: Vec<f64>) -> Columns {
+        match *self {
+            Indicator::Trange => {
+                Columns::single(ind::trange::trange_in(room, s.high(), s.low(), s.close()))
+            }
+            _ => self.compute(s),
+        }
+    }
+
+    /// Whether [`Indicator::compute_in`] writes this indicator's output into the room
+    /// it is given: only TRANGE, the one whose market calls measured the cost of
+    /// freeing outputs allocated on other threads.
+    pub(crate) fn fills_room(&self) -> bool {
+        matches!(self, Indicator::Trange)
+    }
+
     /// The indicator over a whole series: one column per output.
     pub fn compute(&self, s: &BarSeries) -> Columns {
         if let Some(source) = self.source() {

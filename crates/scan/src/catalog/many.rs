@@ -91,8 +91,9 @@ impl Indicator {
         }
     }
 
-    /// Room for the output columns of every group that goes through a lane kernel,
-    /// allocated on the calling thread; empty vectors for the others.
+    /// Room for the output columns of every group that goes through a lane kernel, and
+    /// of every series of an indicator that [fills the room](Indicator::fills_room) it
+    /// is given, allocated on the calling thread; empty vectors for the others.
     ///
     /// For a caller outside rayon's pool. It frees the columns it gets, and mimalloc
     /// frees a block that another thread allocated through its slow path, a cache miss
@@ -108,6 +109,12 @@ impl Indicator {
             .map(|group| {
                 if group.len() == LANES && self.has_lanes() {
                     std::array::from_fn(|_| Vec::with_capacity(width * series[group[0]].len()))
+                } else if self.fills_room() {
+                    std::array::from_fn(|k| {
+                        group
+                            .get(k)
+                            .map_or_else(Vec::new, |&i| Vec::with_capacity(width * series[i].len()))
+                    })
                 } else {
                     Default::default()
                 }
@@ -142,36 +149,44 @@ impl Indicator {
     }
 
     /// The columns of the series at `indices` (at most [`LANES`], all of one length),
-    /// in order; the slots past `indices.len()` are empty. A lane kernel writes its
-    /// outputs into `blocks` (see [`Indicator::output_blocks`]), or into new vectors
-    /// where they are empty.
+    /// in order; the slots past `indices.len()` are empty. The outputs go into `blocks`
+    /// (see [`Indicator::output_blocks`]), or into new vectors where they are empty.
     fn compute_group(
         &self,
         series: &[&BarSeries],
         indices: &[usize],
         blocks: [Vec<f64>; LANES],
     ) -> [Columns; LANES] {
+        let mut blocks = blocks;
         if let Ok(group) = <[usize; LANES]>::try_from(indices) {
-            let group = group.map(|i| series[i]);
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                // SAFETY: both features `lanes_avx2` is compiled with were just detected.
-                return match unsafe { self.lanes_avx2(group, blocks) } {
-                    Ok(columns) => columns,
-                    Err(_) => group.map(|s| self.compute(s)),
-                };
-            }
-            if let Ok(columns) = self.lanes::<V<4>>(group, blocks) {
-                return columns;
+            match self.lanes_on_this_cpu(group.map(|i| series[i]), blocks) {
+                Ok(columns) => return columns,
+                Err(unused) => blocks = unused,
             }
         }
+        let mut blocks = blocks.into_iter();
         std::array::from_fn(|k| {
+            let room = blocks.next().unwrap_or_default();
             indices
                 .get(k)
-                .map_or_else(Columns::default, |&i| self.compute(series[i]))
+                .map_or_else(Columns::default, |&i| self.compute_in(series[i], room))
         })
+    }
+
+    /// [`Indicator::lanes`] in its fastest build for this CPU.
+    #[inline]
+    fn lanes_on_this_cpu(
+        &self,
+        group: [&BarSeries; LANES],
+        blocks: [Vec<f64>; LANES],
+    ) -> Result<[Columns; LANES], [Vec<f64>; LANES]> {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: both features `lanes_avx2` is compiled with were just detected.
+            return unsafe { self.lanes_avx2(group, blocks) };
+        }
+        self.lanes::<V<4>>(group, blocks)
     }
 
     /// [`Indicator::lanes`] compiled with AVX2 and FMA, so the lanes' arithmetic becomes

@@ -10,10 +10,20 @@ use std::mem::MaybeUninit;
 /// written once, where filling the whole column with `NaN` first touches it twice.
 #[inline]
 pub(crate) fn column(len: usize, lookback: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(len);
-    crate::memory::advise_huge_pages(&mut out);
-    out.resize(lookback.min(len), f64::NAN);
-    out
+    column_in(Vec::new(), len, lookback)
+}
+
+/// [`column`] in `room`'s allocation when it holds `len` values (its values dropped),
+/// in a new one otherwise.
+#[inline]
+pub(crate) fn column_in(mut room: Vec<f64>, len: usize, lookback: usize) -> Vec<f64> {
+    room.clear();
+    if room.capacity() < len {
+        room = Vec::with_capacity(len);
+        crate::memory::advise_huge_pages(&mut room);
+    }
+    room.resize(lookback.min(len), f64::NAN);
+    room
 }
 
 /// One output column written as [`Columns::build`] writes them (its first `lookback`

@@ -6,7 +6,7 @@
 
 use super::bar_common::common_len;
 use super::lanes::Lane;
-use super::support::column;
+use super::support::column_in;
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
 use super::{Hlcv, Streaming};
@@ -57,12 +57,19 @@ impl Streaming for Trange {
 /// True range of each bar; the first output is `NaN`. Columns of unequal length are
 /// read up to the shortest.
 pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
+    trange_in(Vec::new(), high, low, close)
+}
+
+/// [`trange`] written into `room`, whose values are dropped and whose allocation is
+/// reused when large enough: a market computation allocates its outputs on the thread
+/// that will free them (see `Indicator::output_blocks`).
+pub(crate) fn trange_in(room: Vec<f64>, high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
     #[cfg(target_arch = "x86_64")]
     if hardware_avx2_fma() {
         // SAFETY: the CPU was just checked to support AVX2 and FMA.
-        return unsafe { trange_avx2(high, low, close) };
+        return unsafe { trange_avx2(room, high, low, close) };
     }
-    trange_columns(high, low, close)
+    trange_columns(room, high, low, close)
 }
 
 /// [`trange_columns`] compiled with AVX2: four bars per instruction instead of two.
@@ -71,15 +78,15 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn trange_avx2(high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
-    trange_columns(high, low, close)
+unsafe fn trange_avx2(room: Vec<f64>, high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
+    trange_columns(room, high, low, close)
 }
 
 #[inline(always)]
-fn trange_columns(high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
+fn trange_columns(room: Vec<f64>, high: &[f64], low: &[f64], close: &[f64]) -> Vec<f64> {
     let n = common_len(&[high, low, close]);
     // The first bar's `NaN`, and room for the rest.
-    let mut out = column(n, 1);
+    let mut out = column_in(room, n, 1);
     if n == 0 {
         return out;
     }
@@ -173,6 +180,20 @@ mod tests {
                 assert_bits_eq(&got, &expected, &format!("{n} bars, {head} one by one"));
             }
         }
+    }
+
+    #[test]
+    fn writes_into_the_room_it_is_given_when_large_enough() {
+        let bars = sample_bars(50);
+        let [high, low, close, _] = columns(&bars);
+        let expected = trange(&high, &low, &close);
+        let room = vec![7.0; 60];
+        let at = room.as_ptr();
+        let out = trange_in(room, &high, &low, &close);
+        assert_eq!(out.as_ptr(), at, "the room's allocation is reused");
+        assert_bits_eq(&out, &expected, "in a larger room");
+        let out = trange_in(vec![7.0; 3], &high, &low, &close);
+        assert_bits_eq(&out, &expected, "in a room too small");
     }
 
     #[test]
