@@ -12,7 +12,11 @@ sides of a comparison see the same stretch. With `--rounds R` that is repeated R
 each cell is the median over the rounds, each speed-up the median of the rounds' own
 ratios.
 
+`--only SPEC` (repeatable, spelled as in the table) times those indicators alone, to
+re-time a few without the whole table's ten minutes.
+
 Usage: bench_talib.py --bin PATH/TO/stockscanner [--n 1000000] [--runs 7] [--rounds 1]
+                      [--only SPEC]...
 """
 
 import argparse
@@ -21,6 +25,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -69,15 +74,17 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
-def ours_measured(args, spec=None, export=None):
-    """Our command's report: one indicator, or all of them (with `spec` None)."""
+def ours_measured(args, specs=(), export=None):
+    """Our command's report on `specs`, or on all indicators when there are none."""
     command = [args.bin, "bench", "indicators", "--json", "--n", str(args.n),
                "--runs", str(args.runs)]
-    if spec:
+    for spec in specs:
         command += ["--only", spec]
     if export:
         command += ["--export", export]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed (exit {done.returncode}): {done.stderr.strip()}")
     return json.loads(done.stdout)
 
 
@@ -85,7 +92,7 @@ def one_round(args, references, specs, single, market):
     """Seconds per spec: ours and TA-Lib's, single series, market on 1 and all threads."""
     times = {}
     for spec in specs:
-        result = ours_measured(args, spec)["results"][0]
+        result = ours_measured(args, [spec])["results"][0]
         reference = references[spec]
         times[spec] = {
             "ours_single": result["single_seconds"],
@@ -103,11 +110,12 @@ def main():
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", action="append", default=[], metavar="SPEC")
     args = parser.parse_args()
     references = dict(ours_vs_talib())
     with tempfile.TemporaryDirectory() as export:
         # The arrays, and which indicators our command benchmarks.
-        ours = ours_measured(args, export=export)
+        ours = ours_measured(args, args.only, export=export)
         specs = [result["spec"] for result in ours["results"]]
         load = lambda name: np.fromfile(os.path.join(export, name), dtype="<f8")
         single = Bars({f: load(f"single_{f}.f64") for f in FIELDS})
