@@ -155,9 +155,8 @@ impl Indicator {
         &self,
         series: &[&BarSeries],
         indices: &[usize],
-        blocks: [Vec<f64>; LANES],
+        mut blocks: [Vec<f64>; LANES],
     ) -> [Columns; LANES] {
-        let mut blocks = blocks;
         if let Ok(group) = <[usize; LANES]>::try_from(indices) {
             match self.lanes_on_this_cpu(group.map(|i| series[i]), blocks) {
                 Ok(columns) => return columns,
