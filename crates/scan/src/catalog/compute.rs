@@ -230,19 +230,23 @@ impl Indicator {
     /// [`Indicator::compute`], its output written into `room` where the indicator can
     /// use it (see [`Indicator::fills_room`]).
     pub(crate) fn compute_in(&self, s: &BarSeries, room: Vec<f64>) -> Columns {
-        match *self {
-            Indicator::Trange => {
-                Columns::single(ind::trange::trange_in(room, s.high(), s.low(), s.close()))
-            }
-            _ => self.compute(s),
-        }
+        let column = match *self {
+            Indicator::Trange => ind::trange::trange_in(room, s.high(), s.low(), s.close()),
+            Indicator::Roc { source, period } => ind::roc::roc_in(room, s.field(source), period),
+            Indicator::Obv => ind::obv::obv_in(room, s.close(), s.volume()),
+            _ => return self.compute(s),
+        };
+        Columns::single(column)
     }
 
     /// Whether [`Indicator::compute_in`] writes this indicator's output into the room
-    /// it is given: only TRANGE, the one whose market calls measured the cost of
-    /// freeing outputs allocated on other threads.
+    /// it is given: the single-output indicators without a lane kernel, which a market
+    /// computes series by series.
     pub(crate) fn fills_room(&self) -> bool {
-        matches!(self, Indicator::Trange)
+        matches!(
+            self,
+            Indicator::Trange | Indicator::Roc { .. } | Indicator::Obv
+        )
     }
 
     /// The indicator over a whole series: one column per output.

@@ -5,6 +5,7 @@
 //! it fell, and nothing changes on an equal close.
 
 use super::bar_common::common_len;
+use super::support::column_in;
 use super::{Hlcv, Streaming};
 
 /// Streaming OBV. It takes a whole [`Hlcv`] bar like the other bar indicators so one
@@ -46,8 +47,13 @@ impl Streaming for Obv {
 /// OBV of the closes and volumes, one value per bar from the first. Columns of unequal
 /// length are read up to the shorter.
 pub fn obv(close: &[f64], volume: &[f64]) -> Vec<f64> {
+    obv_in(Vec::new(), close, volume)
+}
+
+/// [`obv`] written into `room` (see `support::column_in`).
+pub(crate) fn obv_in(room: Vec<f64>, close: &[f64], volume: &[f64]) -> Vec<f64> {
     let n = common_len(&[close, volume]);
-    let mut out = Vec::with_capacity(n);
+    let mut out = column_in(room, n, 0);
     if n == 0 {
         return out;
     }

@@ -4,7 +4,7 @@
 //! `(x - prev) / prev * 100`, which rounds differently. Where the earlier value is
 //! exactly zero TA-Lib outputs 0 instead of an infinity or `NaN`, and so do we.
 
-use super::support::{column, Window};
+use super::support::{column_in, Window};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 
 #[inline(always)]
@@ -56,7 +56,12 @@ impl Streaming for Roc {
 /// ROC of `input`; the first `period` outputs are `NaN`.
 pub fn roc(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Roc::NAME, "period", period, 1, MAX_PERIOD)?;
-    let mut out = column(input.len(), period);
+    Ok(roc_in(Vec::new(), input, period))
+}
+
+/// [`roc`] with a checked period, written into `room` (see `support::column_in`).
+pub(crate) fn roc_in(room: Vec<f64>, input: &[f64], period: usize) -> Vec<f64> {
+    let mut out = column_in(room, input.len(), period);
     if input.len() > period {
         out.extend(
             input[period..]
@@ -65,7 +70,7 @@ pub fn roc(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
                 .map(|(&x, &prev)| rate(x, prev)),
         );
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

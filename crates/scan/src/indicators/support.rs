@@ -160,3 +160,22 @@ pub(crate) const AAPL_CLOSE: [f64; 40] = [
     127.13999938964844,
     124.51000213623047,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_in_reuses_a_large_enough_room_and_starts_it_afresh() {
+        let room = vec![7.0; 10];
+        let at = room.as_ptr();
+        let out = column_in(room, 8, 3);
+        assert_eq!(out.as_ptr(), at, "the room's allocation is reused");
+        assert_eq!(out.len(), 3);
+        assert!(out.capacity() >= 8 && out.iter().all(|v| v.is_nan()));
+        // Too small a room is replaced; the lookback stops at the length.
+        let out = column_in(vec![7.0; 2], 8, 9);
+        assert_eq!(out.len(), 8);
+        assert!(out.capacity() >= 8 && out.iter().all(|v| v.is_nan()));
+    }
+}
