@@ -241,7 +241,7 @@ impl Indicator {
 
     /// Whether [`Indicator::compute_in`] writes this indicator's output into the room
     /// it is given: the single-output indicators without a lane kernel, which a market
-    /// computes series by series.
+    /// computes series by series. Kept in step with `compute_in`'s arms.
     pub(crate) fn fills_room(&self) -> bool {
         matches!(
             self,

@@ -107,9 +107,7 @@ impl Indicator {
         groups
             .iter()
             .map(|group| {
-                if group.len() == LANES && self.has_lanes() {
-                    std::array::from_fn(|_| Vec::with_capacity(width * series[group[0]].len()))
-                } else if self.fills_room() {
+                if (group.len() == LANES && self.has_lanes()) || self.fills_room() {
                     std::array::from_fn(|k| {
                         group
                             .get(k)
