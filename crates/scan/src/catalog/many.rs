@@ -7,7 +7,7 @@
 //! rayon's pool.
 
 use super::{Columns, Indicator};
-use crate::indicators::lanes::{Group, Lane4, V};
+use crate::indicators::lanes::{Group, Lane4, Room, Stores, V};
 use crate::indicators::{
     atr, bbands, cci, dm, ema, macd, mfi, minmax, rsi, sma, stddev, stoch, willr, wma,
 };
@@ -32,11 +32,18 @@ impl Indicator {
             .chunk_by(|&a, &b| series[a].len() == series[b].len())
             .flat_map(|run| run.chunks(LANES))
             .collect();
-        let prefetching = outgrows_cache(series);
+        // A market larger than the cache has its inputs prefetched and its outputs
+        // streamed to memory.
+        let outgrows = outgrows_cache(series);
         let prefetch = |g: usize| {
-            if prefetching {
+            if outgrows {
                 self.prefetch_inputs(series, &groups, g + PREFETCH_AHEAD);
             }
+        };
+        let stores = if outgrows {
+            Stores::Streaming
+        } else {
+            Stores::Cached
         };
         // A fixed array per group, not a vector: no allocation (and no free on the
         // caller's thread) per group.
@@ -47,7 +54,7 @@ impl Indicator {
                 .with_min_len(4)
                 .map(|(g, group)| {
                     prefetch(g);
-                    self.compute_group(series, group, Default::default())
+                    self.compute_group(series, group, Default::default(), stores)
                 })
                 .collect()
         } else {
@@ -59,7 +66,7 @@ impl Indicator {
                 .with_min_len(4)
                 .map(|(g, (group, blocks))| {
                     prefetch(g);
-                    self.compute_group(series, group, blocks)
+                    self.compute_group(series, group, blocks, stores)
                 })
                 .collect()
         };
@@ -148,17 +155,19 @@ impl Indicator {
 
     /// The columns of the series at `indices` (at most [`LANES`], all of one length),
     /// in order; the slots past `indices.len()` are empty. The outputs go into `blocks`
-    /// (see [`Indicator::output_blocks`]), or into new vectors where they are empty.
+    /// (see [`Indicator::output_blocks`]), or into new vectors where they are empty; a
+    /// lane kernel writes them with `stores`.
     fn compute_group(
         &self,
         series: &[&BarSeries],
         indices: &[usize],
         mut blocks: [Vec<f64>; LANES],
+        stores: Stores,
     ) -> [Columns; LANES] {
         if let Ok(group) = <[usize; LANES]>::try_from(indices) {
-            match self.lanes_on_this_cpu(group.map(|i| series[i]), blocks) {
+            match self.lanes_on_this_cpu(group.map(|i| series[i]), Room { blocks, stores }) {
                 Ok(columns) => return columns,
-                Err(unused) => blocks = unused,
+                Err(unused) => blocks = unused.blocks,
             }
         }
         let mut blocks = blocks.into_iter();
@@ -175,15 +184,15 @@ impl Indicator {
     fn lanes_on_this_cpu(
         &self,
         group: [&BarSeries; LANES],
-        blocks: [Vec<f64>; LANES],
-    ) -> Result<[Columns; LANES], [Vec<f64>; LANES]> {
+        room: Room,
+    ) -> Result<[Columns; LANES], Room> {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: both features `lanes_avx2` is compiled with were just detected.
-            return unsafe { self.lanes_avx2(group, blocks) };
+            return unsafe { self.lanes_avx2(group, room) };
         }
-        self.lanes::<V<4>>(group, blocks)
+        self.lanes::<V<4>>(group, room)
     }
 
     /// [`Indicator::lanes`] compiled with AVX2 and FMA, so the lanes' arithmetic becomes
@@ -196,19 +205,19 @@ impl Indicator {
     unsafe fn lanes_avx2(
         &self,
         group: [&BarSeries; LANES],
-        blocks: [Vec<f64>; LANES],
-    ) -> Result<[Columns; LANES], [Vec<f64>; LANES]> {
-        self.lanes::<crate::indicators::lanes::F64x4>(group, blocks)
+        room: Room,
+    ) -> Result<[Columns; LANES], Room> {
+        self.lanes::<crate::indicators::lanes::F64x4>(group, room)
     }
 
     /// The lane kernel of this indicator over four series of one length, writing into
-    /// `blocks`; the blocks back, unused, for indicators without one.
+    /// `room`; the room back, unused, for indicators without one.
     #[inline(always)]
     fn lanes<L: Lane4>(
         &self,
         group: [&BarSeries; LANES],
-        blocks: [Vec<f64>; LANES],
-    ) -> Result<[Columns; LANES], [Vec<f64>; LANES]> {
+        room: Room,
+    ) -> Result<[Columns; LANES], Room> {
         use PriceField::{Close, High, Low, Volume};
         const HLC: [PriceField; 3] = [High, Low, Close];
         // Each arm builds its group only once it knows it has a kernel, so indicators
@@ -218,19 +227,19 @@ impl Indicator {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 sma::sma_lanes::<L>(x, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Ema { source, period } => {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 ema::ema_lanes::<L>(x, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Wma { source, period } => {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 wma::wma_lanes::<L>(x, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Stddev {
                 source,
@@ -240,7 +249,7 @@ impl Indicator {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 stddev::stddev_lanes::<L>(x, period, dev, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Macd {
                 source,
@@ -251,7 +260,7 @@ impl Indicator {
                 let mut g = group_of::<L, 3>(group, &[source]);
                 let ([x], out) = g.io();
                 macd::macd_lanes::<L>(x, (fast, slow, signal), out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Bbands {
                 source,
@@ -262,44 +271,44 @@ impl Indicator {
                 let mut g = group_of::<L, 3>(group, &[source]);
                 let ([x], out) = g.io();
                 bbands::bbands_lanes::<L>(x, period, up, down, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Max { source, period } => {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 minmax::extremes_lanes::<L, true>(x, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Min { source, period } => {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 minmax::extremes_lanes::<L, false>(x, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Rsi { source, period } => {
                 let mut g = group_of::<L, 1>(group, &[source]);
                 let ([x], out) = g.io();
                 rsi::rsi_lanes::<L>(x, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Adx { period } => {
                 let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
                 dm::dm_lanes::<L, { dm::ADX }>(hlc, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             // Period 1 is TA-Lib's separate one-bar path, computed series by series.
             Indicator::PlusDi { period } if period > 1 => {
                 let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
                 dm::dm_lanes::<L, { dm::PLUS_DI }>(hlc, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::MinusDi { period } if period > 1 => {
                 let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
                 dm::dm_lanes::<L, { dm::MINUS_DI }>(hlc, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Stoch {
                 fastk,
@@ -309,45 +318,45 @@ impl Indicator {
                 let mut g = group_of::<L, 2>(group, &HLC);
                 let (hlc, out) = g.io();
                 stoch::stoch_lanes::<L>(hlc, fastk, slowk, Some(slowd), out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Stochf { fastk, fastd } => {
                 let mut g = group_of::<L, 2>(group, &HLC);
                 let (hlc, out) = g.io();
                 stoch::stoch_lanes::<L>(hlc, fastk, fastd, None, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Cci { period } => {
                 let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
                 cci::cci_lanes::<L>(hlc, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Mfi { period } => {
                 let mut g = group_of::<L, 1>(group, &[High, Low, Close, Volume]);
                 let (hlcv, out) = g.io();
                 mfi::mfi_lanes::<L>(hlcv, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Atr { period } => {
                 let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
                 atr::atr_lanes::<L>(hlc, period, false, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Natr { period } => {
                 let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
                 atr::atr_lanes::<L>(hlc, period, true, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
             Indicator::Willr { period } => {
                 let mut g = group_of::<L, 1>(group, &HLC);
                 let (hlc, out) = g.io();
                 willr::willr_lanes::<L>(hlc, period, out);
-                g.finish::<L>(blocks)
+                g.finish::<L>(room)
             }
-            _ => return Err(blocks),
+            _ => return Err(room),
         };
         Ok(columns)
     }
@@ -371,7 +380,9 @@ fn group_of<L: Lane4, const K: usize>(
 }
 
 /// Whether the market's price columns are larger than the CPU's last-level cache (or
-/// its size is unknown), so that [`Indicator::prefetch_inputs`] pays.
+/// its size is unknown), so that [`Indicator::prefetch_inputs`] pays, and so do
+/// [streaming stores](Stores::Streaming) for the outputs: they would leave the cache
+/// before anything read them.
 ///
 /// Where they fit, the prefetches only add work: on a Xeon with 260 MB of L3 they made
 /// the 5,000 × 250 market slower (two threads, fastest calls: ATR 2.34–2.61 ms with

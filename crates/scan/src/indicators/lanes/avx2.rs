@@ -132,6 +132,17 @@ impl Lane4 for F64x4 {
         unsafe { _mm256_storeu_pd(values.as_mut_ptr().cast(), self.0) };
     }
     #[inline(always)]
+    unsafe fn stream_uninit(self, values: &mut [std::mem::MaybeUninit<f64>]) {
+        let values = &mut values[..4];
+        debug_assert!(values.as_ptr().cast::<__m256d>().is_aligned());
+        // SAFETY: the caller guarantees the 32-byte alignment `vmovntpd` requires.
+        unsafe { _mm256_stream_pd(values.as_mut_ptr().cast(), self.0) };
+    }
+    #[inline(always)]
+    fn fence_streams() {
+        unsafe { _mm_sfence() };
+    }
+    #[inline(always)]
     fn transpose([a, b, c, d]: [Self; 4]) -> [Self; 4] {
         unsafe {
             // (a0 b0 a2 b2), (a1 b1 a3 b3), (c0 d0 c2 d2), (c1 d1 c3 d3)

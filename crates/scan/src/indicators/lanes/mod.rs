@@ -250,6 +250,18 @@ pub(crate) trait Lane4: Lane {
     fn store(self, values: &mut [f64]);
     /// Writes the lanes to `values[0..4]`, memory not yet initialised.
     fn store_uninit(self, values: &mut [MaybeUninit<f64>]);
+    /// As [`Lane4::store_uninit`], with a non-temporal store where the CPU has one: the
+    /// line goes to memory without first being read into the caches. Until
+    /// [`Lane4::fence_streams`], other threads may not see the values.
+    ///
+    /// # Safety
+    /// `values` must start on a 32-byte boundary.
+    unsafe fn stream_uninit(self, values: &mut [MaybeUninit<f64>]) {
+        self.store_uninit(values);
+    }
+    /// Makes this thread's [streamed](Lane4::stream_uninit) values visible to every
+    /// thread that synchronises with it afterwards.
+    fn fence_streams() {}
     /// The 4×4 transpose: lane `j` of output `i` is lane `i` of input `j`.
     fn transpose(rows: [Self; 4]) -> [Self; 4];
 }
@@ -314,6 +326,27 @@ impl Outputs<'_> {
     pub(crate) fn bars(&mut self, start: usize, count: usize) -> &mut [f64] {
         &mut self.0[4 * start..4 * (start + count)]
     }
+}
+
+/// How a group writes its output columns into the series' blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stores {
+    /// Ordinary stores: each line is read into the cache, then written there, where
+    /// whatever reads the outputs next finds it.
+    Cached,
+    /// Non-temporal stores, straight to memory, for outputs that would leave the
+    /// caches before anything read them: a market larger than the cache. They save
+    /// reading in every output line before overwriting it, which costs as much memory
+    /// traffic as writing it (the 5,000 × 250 market on an EPYC with 32 MiB of L3, two
+    /// threads: ATR 1.44–1.50 → 1.28–1.35 ms, docs/BENCHMARKS.md).
+    Streaming,
+}
+
+/// Where a group's outputs go: one block per series (empty ones are allocated by
+/// [`Group::finish`]), written with `stores`.
+pub(crate) struct Room {
+    pub(crate) blocks: [Vec<f64>; 4],
+    pub(crate) stores: Stores,
 }
 
 /// Interleaved copies of the input columns of a group of four series, and room for the
@@ -402,10 +435,14 @@ impl<const K: usize> Group<K> {
     }
 
     /// Each series' `K` output columns, back in column order, in one block per series:
-    /// in `series` (emptied first; allocated here if they have no room). Every value is
-    /// written once, by the transposes: the blocks are not zeroed first.
+    /// in `room`'s blocks (emptied first; allocated here if they have no room). Every
+    /// value is written once, by the transposes: the blocks are not zeroed first.
     #[inline(always)]
-    pub(crate) fn finish<L: Lane4>(self, mut series: [Vec<f64>; 4]) -> [Columns; 4] {
+    pub(crate) fn finish<L: Lane4>(self, room: Room) -> [Columns; 4] {
+        let Room {
+            blocks: mut series,
+            stores,
+        } = room;
         let len = self.len;
         for values in &mut series {
             values.clear();
@@ -415,48 +452,137 @@ impl<const K: usize> Group<K> {
             .each_mut()
             .map(|values| &mut values.spare_capacity_mut()[..K * len]);
         let column = 4 * len;
+        let mut streamed = false;
         for k in 0..K {
-            let buf = &self.columns[k * column..(k + 1) * column];
-            let [c0, c1, c2, c3] = rooms
+            let columns = rooms
                 .each_mut()
                 .map(|room| &mut room[k * len..(k + 1) * len]);
-            // Exact chunks, not `extend_from_slice` per block: four values at a time
-            // through `Vec`'s capacity check (and often a `memcpy` call) cost more than
-            // the transpose itself.
-            let blocks = buf
-                .chunks_exact(16)
-                .zip(c0.chunks_exact_mut(4))
-                .zip(c1.chunks_exact_mut(4).zip(c2.chunks_exact_mut(4)))
-                .zip(c3.chunks_exact_mut(4));
-            for (((block, r0), (r1, r2)), r3) in blocks {
-                let rows = [
-                    L::load(&block[0..4]),
-                    L::load(&block[4..8]),
-                    L::load(&block[8..12]),
-                    L::load(&block[12..16]),
-                ];
-                let [v0, v1, v2, v3] = L::transpose(rows);
-                v0.store_uninit(r0);
-                v1.store_uninit(r1);
-                v2.store_uninit(r2);
-                v3.store_uninit(r3);
-            }
-            for i in len / 4 * 4..len {
-                let bar = &buf[4 * i..4 * i + 4];
-                for (c, &v) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3]
-                    .into_iter()
-                    .zip(bar)
-                {
-                    c[i].write(v);
-                }
-            }
+            streamed |=
+                write_back::<L>(&self.columns[k * column..(k + 1) * column], columns, stores);
+        }
+        if streamed {
+            L::fence_streams();
         }
         series.map(|mut values| {
-            // SAFETY: the loop above wrote all `len` values of each of the `K` columns
-            // (whole chunks of four, then the rest), within the capacity.
+            // SAFETY: `write_back` wrote all `len` values of each of the `K` columns
+            // within the capacity.
             unsafe { values.set_len(K * len) };
             Columns::from_values(values, K)
         })
+    }
+}
+
+/// The cache line's size on the CPUs the lane kernels run on, in bytes.
+const CACHE_LINE: usize = 64;
+/// Values of one column in a cache line.
+const BARS_PER_LINE: usize = CACHE_LINE / std::mem::size_of::<f64>();
+
+/// The room for one output column of each of the four series of a group.
+type FourColumns<'a> = [&'a mut [MaybeUninit<f64>]; 4];
+
+/// Writes the interleaved column `buf` (bar `i` of series `l` at `4 * i + l`) back into
+/// the four series' `columns` with `stores`. Whether it used streaming stores, which
+/// [`Lane4::fence_streams`] must then publish.
+#[inline(always)]
+fn write_back<L: Lane4>(buf: &[f64], columns: FourColumns<'_>, stores: Stores) -> bool {
+    let len = columns[0].len();
+    let (head, streamed) = match stores {
+        Stores::Streaming => whole_lines(&columns),
+        Stores::Cached => (0, 0),
+    };
+    let (before, rest) = split_columns(columns, head);
+    let (lines, after) = split_columns(rest, streamed);
+    let buf = |from: usize, to: usize| &buf[4 * from..4 * to];
+    // SAFETY: ordinary stores have no alignment requirement.
+    unsafe { untranspose::<L, false>(buf(0, head), before) };
+    // SAFETY: `lines` starts on a cache line boundary (or is empty).
+    unsafe { untranspose::<L, true>(buf(head, head + streamed), lines) };
+    // SAFETY: as for `before`.
+    unsafe { untranspose::<L, false>(buf(head + streamed, len), after) };
+    streamed > 0
+}
+
+/// Where streaming stores can write four columns of equal length: from bar `head`,
+/// their first cache line boundary, for `count` bars of whole lines; `(0, 0)` where the
+/// four columns' boundaries fall at different bars.
+///
+/// Streaming stores write whole lines only: a line they wrote part of, or that
+/// ordinary stores also wrote, would be read in after all, or go to memory twice. The
+/// bars before and after go through ordinary stores. (The four blocks of a group are
+/// alike, 2 KB blocks from mimalloc, so their boundaries fall at the same bar.)
+fn whole_lines(columns: &FourColumns<'_>) -> (usize, usize) {
+    let offset = |column: &[MaybeUninit<f64>]| column.as_ptr().addr() % CACHE_LINE;
+    let first = offset(columns[0]);
+    if columns.iter().any(|c| offset(c) != first) {
+        return (0, 0);
+    }
+    let head = (CACHE_LINE - first) % CACHE_LINE / std::mem::size_of::<f64>();
+    let len = columns[0].len();
+    let count = len.saturating_sub(head) / BARS_PER_LINE * BARS_PER_LINE;
+    if count == 0 {
+        return (0, 0);
+    }
+    (head, count)
+}
+
+/// Each column split in two at `at`.
+#[inline(always)]
+fn split_columns(columns: FourColumns<'_>, at: usize) -> (FourColumns<'_>, FourColumns<'_>) {
+    let [a, b, c, d] = columns.map(|column| column.split_at_mut(at));
+    ([a.0, b.0, c.0, d.0], [a.1, b.1, c.1, d.1])
+}
+
+/// Writes the interleaved `buf` back into the four series' `columns`, with
+/// [streaming](Lane4::stream_uninit) stores if `STREAM`.
+///
+/// # Safety
+/// With `STREAM`, each of `columns` must start on a 32-byte boundary.
+#[inline(always)]
+unsafe fn untranspose<L: Lane4, const STREAM: bool>(
+    buf: &[f64],
+    [c0, c1, c2, c3]: FourColumns<'_>,
+) {
+    let len = c0.len();
+    // Exact chunks, not `extend_from_slice` per block: four values at a time through
+    // `Vec`'s capacity check (and often a `memcpy` call) cost more than the transpose
+    // itself.
+    let blocks = buf
+        .chunks_exact(16)
+        .zip(c0.chunks_exact_mut(4))
+        .zip(c1.chunks_exact_mut(4).zip(c2.chunks_exact_mut(4)))
+        .zip(c3.chunks_exact_mut(4));
+    for (((block, r0), (r1, r2)), r3) in blocks {
+        let rows = [
+            L::load(&block[0..4]),
+            L::load(&block[4..8]),
+            L::load(&block[8..12]),
+            L::load(&block[12..16]),
+        ];
+        let [v0, v1, v2, v3] = L::transpose(rows);
+        if STREAM {
+            // SAFETY: each column starts on a 32-byte boundary (the caller's promise)
+            // and these are its values `4 * j..4 * j + 4`, 32 bytes further per block.
+            unsafe {
+                v0.stream_uninit(r0);
+                v1.stream_uninit(r1);
+                v2.stream_uninit(r2);
+                v3.stream_uninit(r3);
+            }
+        } else {
+            v0.store_uninit(r0);
+            v1.store_uninit(r1);
+            v2.store_uninit(r2);
+            v3.store_uninit(r3);
+        }
+    }
+    for i in len / 4 * 4..len {
+        let bar = &buf[4 * i..4 * i + 4];
+        for (c, &v) in [&mut *c0, &mut *c1, &mut *c2, &mut *c3]
+            .into_iter()
+            .zip(bar)
+        {
+            c[i].write(v);
+        }
     }
 }
 
@@ -467,3 +593,69 @@ pub(crate) use divisor::Divisor;
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx2::F64x4;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Four columns of room, starting on a cache line boundary.
+    #[repr(C, align(64))]
+    struct Lines([[MaybeUninit<f64>; 64]; 4]);
+
+    /// `write_back` of a known interleaved column into columns starting `offsets` bars
+    /// past a cache line boundary, `len` bars long: every bar lands where it belongs,
+    /// whichever stores wrote it.
+    fn writes_back<L: Lane4>(offsets: [usize; 4], len: usize, stores: Stores) -> bool {
+        let buf: Vec<f64> = (0..4 * len).map(|v| v as f64).collect();
+        let mut room = Lines([[MaybeUninit::new(f64::NAN); 64]; 4]);
+        let mut columns = room.0.iter_mut();
+        let columns = offsets.map(|at| &mut columns.next().unwrap()[at..at + len]);
+        let streamed = write_back::<L>(&buf, columns, stores);
+        L::fence_streams();
+        for (l, (column, at)) in room.0.iter().zip(offsets).enumerate() {
+            for (i, value) in column[at..at + len].iter().enumerate() {
+                // SAFETY: `write_back` wrote every value of the column, or the
+                // `NaN` written above is still there.
+                let value = unsafe { value.assume_init() };
+                assert_eq!(
+                    value,
+                    (4 * i + l) as f64,
+                    "{offsets:?}, {len} bars, {stores:?}"
+                );
+            }
+        }
+        streamed
+    }
+
+    /// Every offset from a line boundary and every length up to several lines, the
+    /// four columns aligned alike and not.
+    fn writes_back_everywhere<L: Lane4>() {
+        for len in 0..=40 {
+            for at in 0..BARS_PER_LINE {
+                let streamed = writes_back::<L>([at; 4], len, Stores::Streaming);
+                let whole_line = len >= (BARS_PER_LINE - at) % BARS_PER_LINE + BARS_PER_LINE;
+                assert_eq!(streamed, whole_line, "from bar {at}, {len} bars");
+                assert!(!writes_back::<L>([at; 4], len, Stores::Cached));
+                // Boundaries at different bars: ordinary stores only.
+                assert!(!writes_back::<L>([at, 0, at, 1], len, Stores::Streaming));
+            }
+        }
+    }
+
+    #[test]
+    fn writes_every_value_back_with_either_stores() {
+        writes_back_everywhere::<V<4>>();
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            /// # Safety
+            /// The CPU must support AVX2 and FMA.
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn with_avx2() {
+                writes_back_everywhere::<F64x4>();
+            }
+            // SAFETY: both features were just detected.
+            unsafe { with_avx2() };
+        }
+    }
+}
