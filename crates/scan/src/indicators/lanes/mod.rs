@@ -338,7 +338,7 @@ pub(crate) enum Stores {
     /// caches before anything read them: a market larger than the cache. They save
     /// reading in every output line before overwriting it, which costs as much memory
     /// traffic as writing it (the 5,000 × 250 market on an EPYC with 32 MiB of L3, two
-    /// threads: ATR 1.44–1.50 → 1.28–1.35 ms, docs/BENCHMARKS.md).
+    /// threads: ATR 1.46–1.52 → 1.32–1.39 ms, docs/BENCHMARKS.md).
     Streaming,
 }
 
