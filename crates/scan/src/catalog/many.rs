@@ -405,9 +405,9 @@ fn outgrows_cache(series: &[&BarSeries]) -> bool {
 /// level-1 cache, where the group's input transposes read them, without displacing
 /// the level-2 and level-3 caches' lines for them. Only a hint, with no effect on any
 /// value. On an EPYC with 32 MiB of L3, against `prefetcht1` two groups ahead, over the
-/// 5,000 × 250 market on two threads, six alternations: NATR 1.38–1.48 → 1.32–1.43 ms
+/// 5,000 × 250 market on two threads, six alternations: NATR 1.38–1.48 → 1.32–1.44 ms
 /// and WILLR 1.51–1.65 → 1.47–1.61, faster in every pair; ATR 1.33–1.43 → 1.31–1.41,
-/// faster in five of six (docs/BENCHMARKS.md).
+/// faster in four of six (docs/BENCHMARKS.md).
 #[inline(always)]
 fn prefetch(values: &[f64]) {
     #[cfg(target_arch = "x86_64")]
