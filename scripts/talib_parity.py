@@ -144,8 +144,10 @@ def run_ours(binary, spec, data):
 
 
 def compare(spec, columns, ours, reference):
-    """Returns (values compared, bit-identical count, list of mismatch descriptions)."""
+    """Returns (values compared, bit-identical count, the largest difference as a share
+    of its tolerance, list of mismatch descriptions)."""
     compared = identical = 0
+    worst = 0.0
     problems = []
     for symbol, (dates, bars, values) in sorted(ours.items()):
         expected = reference(bars)
@@ -162,13 +164,16 @@ def compare(spec, columns, ours, reference):
             tolerance = np.maximum(RELATIVE * np.abs(theirs), ABSOLUTE)
             with np.errstate(invalid="ignore"):
                 far = both & ~(np.abs(mine - theirs) <= tolerance)
+            if both.any():
+                share = np.abs(mine[both] - theirs[both]) / tolerance[both]
+                worst = max(worst, float(share.max()))
             compared += int(both.sum())
             identical += int((both & (mine == theirs)).sum())
             for i in np.flatnonzero((mine_nan != theirs_nan) | far)[:5]:
                 problems.append(
                     f"{spec} {symbol} {dates[i]} {name}: ours {mine[i]!r}, TA-Lib {theirs[i]!r}"
                 )
-    return compared, identical, problems
+    return compared, identical, worst, problems
 
 
 def write_edge_cases(directory, length):
@@ -215,8 +220,8 @@ def check_spec(job):
     binary, data, spec = job
     reference = REFERENCES[spec]
     columns, ours = run_ours(binary, spec, data)
-    compared, identical, problems = compare(spec, columns, ours, reference)
-    return spec, len(ours), compared, identical, problems
+    compared, identical, worst, problems = compare(spec, columns, ours, reference)
+    return spec, len(ours), compared, identical, worst, problems
 
 
 def check(binary, data, specs, label):
@@ -226,12 +231,12 @@ def check(binary, data, specs, label):
     print(f"== {label}: {data}", flush=True)
     jobs = [(binary, data, spec) for spec, _ in specs]
     with multiprocessing.Pool() as pool:
-        for spec, symbols, compared, identical, problems in pool.imap(check_spec, jobs):
+        for spec, symbols, compared, identical, worst, problems in pool.imap(check_spec, jobs):
             share = 100.0 * identical / compared if compared else 100.0
             status = "ok" if not problems else f"{len(problems)} MISMATCHES"
             print(
                 f"{spec:<26} {symbols:>4} symbols {compared:>9} values "
-                f"{share:6.2f}% bit-identical  {status}",
+                f"{share:6.2f}% bit-identical, worst {worst:.0e} of the bound  {status}",
                 flush=True,
             )
             for line in problems[:5]:

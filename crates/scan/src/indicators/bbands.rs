@@ -1,8 +1,8 @@
 //! Bollinger Bands (TA-Lib `BBANDS` with its default moving average, the SMA).
 //!
 //! TA-Lib's SMA fast path runs two independent recurrences in one pass: the SMA's
-//! running total (the middle band, `total / period`, exactly as TA-Lib `SMA`) and the
-//! shifted-sum population variance of [`mod@super::stddev`] (same rebuilds, same floor).
+//! running total (the middle band, `total / period`, stepped as our
+//! [`SMA`](mod@super::sma)) and the shifted-sum population variance of [`mod@super::stddev`] (same rebuilds, same floor).
 //! Then, per bar:
 //!
 //! * the deviation is `sqrt(variance)`, skipped (0) only where the variance is exactly 0;
@@ -13,6 +13,7 @@
 //!   shows in the last bit, so it is reproduced.
 
 use super::lanes::{Inputs, Lane, Lane4, Outputs};
+use super::sma::window_step;
 use super::stddev::{check_real, variance_block, variance_lanes, VarCore};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
@@ -91,9 +92,14 @@ impl Streaming for Bbands {
 
     #[inline]
     fn update(&mut self, x: f64) -> BbandsValue {
+        let leaving = if self.window.is_full() {
+            self.window.oldest()
+        } else {
+            0.0
+        };
         self.window.push(x);
+        self.ma_total = window_step(self.ma_total, x, leaving);
         if !self.window.is_full() {
-            self.ma_total += x;
             self.core.prime(x);
             return BbandsValue {
                 upper: f64::NAN,
@@ -101,11 +107,10 @@ impl Streaming for Bbands {
                 lower: f64::NAN,
             };
         }
-        let oldest = self.window.oldest();
-        self.ma_total += x;
         let middle = self.ma_total / self.period as f64;
-        self.ma_total -= oldest;
-        let variance = self.core.step(x, oldest, self.window.halves());
+        let variance = self
+            .core
+            .step(x, self.window.oldest(), self.window.halves());
         let (upper, lower) = bands(variance, middle, self.nbdev_up, self.nbdev_dn);
         BbandsValue {
             upper,
@@ -173,6 +178,8 @@ fn fill(input: &[f64], period: usize, up: f64, dn: f64, [upper, middle, lower]: 
         core.prime(x);
     }
     let (mut totals, mut variances) = ([0.0; BLOCK], [0.0; BLOCK]);
+    // The value `period` bars before the current one: none for the first window.
+    let mut leaving = 0.0;
     let blocks = upper
         .chunks_mut(BLOCK)
         .zip(middle.chunks_mut(BLOCK))
@@ -182,9 +189,9 @@ fn fill(input: &[f64], period: usize, up: f64, dn: f64, [upper, middle, lower]: 
         let start = b * BLOCK;
         let windows = input[start..start + upper.len() + lookback].windows(period);
         variance_block(&mut core, windows, &mut variances, |i, window| {
-            ma_total += window[lookback];
+            ma_total = window_step(ma_total, window[lookback], leaving);
             totals[i] = ma_total;
-            ma_total -= window[0];
+            leaving = window[0];
         });
         let rows = upper
             .iter_mut()
@@ -226,9 +233,13 @@ pub(crate) fn bbands_lanes<L: Lane4>(
         period,
         #[inline(always)]
         |i, variance| {
-            ma_total += x.at::<L>(i);
+            let leaving = if i == lookback {
+                L::splat(0.0)
+            } else {
+                x.at::<L>(i - period)
+            };
+            ma_total = window_step(ma_total, x.at::<L>(i), leaving);
             let mid = ma_total / divisor;
-            ma_total -= x.at::<L>(i - lookback);
             let (hi, lo) = bands(variance, mid, up, dn);
             upper.set(i, hi);
             middle.set(i, mid);

@@ -6,8 +6,8 @@
 //! * both price EMAs are seeded on windows *ending on the same bar*, `slow - 1`: the slow
 //!   EMA with the SMA of the first `slow` values, the fast EMA with the SMA of the `fast`
 //!   values ending there (not of the first `fast` values, as a standalone EMA would);
-//! * all EMA steps are `fma(x - prev, k, prev)` with `k = 2 / (period + 1)`
-//!   (the EMA module's step);
+//! * all EMA steps are `fma(x - prev, k, prev)` with `k = 2 / (period + 1)`, TA-Lib's
+//!   own rounding ([`talib_ema_step`] says why MACD keeps it);
 //! * the signal line is an EMA of the MACD line seeded with the plain average of its
 //!   first `signal` values (summed from 0.0), so the first output of all three series is
 //!   at index `(slow - 1) + (signal - 1)`; TA-Lib writes nothing earlier, even for the
@@ -18,7 +18,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::ema::hardware_fma;
-use super::ema::{ema_step, smoothing};
+use super::ema::{smoothing, talib_ema_step};
 use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
 use crate::columns::{named_columns, Columns};
@@ -117,8 +117,8 @@ impl Streaming for Macd {
         let Periods { fast, slow, signal } = self.periods;
         let lookback = self.periods.lookback();
         if self.seen > lookback {
-            self.fast = ema_step(self.fast, x, self.fast_k);
-            self.slow = ema_step(self.slow, x, self.slow_k);
+            self.fast = talib_ema_step(self.fast, x, self.fast_k);
+            self.slow = talib_ema_step(self.slow, x, self.slow_k);
             let macd = self.fast - self.slow;
             self.signal = signal_step(self.signal, macd, signal, self.signal_k);
             return MacdValue {
@@ -142,8 +142,8 @@ impl Streaming for Macd {
             self.fast /= fast as f64;
             self.fast - self.slow
         } else {
-            self.fast = ema_step(self.fast, x, self.fast_k);
-            self.slow = ema_step(self.slow, x, self.slow_k);
+            self.fast = talib_ema_step(self.fast, x, self.fast_k);
+            self.slow = talib_ema_step(self.slow, x, self.slow_k);
             self.fast - self.slow
         };
         // Seeding the signal line with the plain average of the first MACD values.
@@ -171,7 +171,7 @@ fn signal_step<L: Lane>(prev: L, line: L, signal: usize, k: L) -> L {
     if signal == 1 {
         line
     } else {
-        ema_step(prev, line, k)
+        talib_ema_step(prev, line, k)
     }
 }
 
@@ -221,8 +221,8 @@ impl<L: Lane> PriceEmas<L> {
     /// One bar: both EMAs take `x`; returns the MACD line.
     #[inline(always)]
     fn step(&mut self, x: L) -> L {
-        self.fast = ema_step(self.fast, x, self.fast_k);
-        self.slow = ema_step(self.slow, x, self.slow_k);
+        self.fast = talib_ema_step(self.fast, x, self.fast_k);
+        self.slow = talib_ema_step(self.slow, x, self.slow_k);
         self.fast - self.slow
     }
 }
@@ -335,7 +335,7 @@ pub(crate) fn macd_lanes<L: Lane4>(
 mod tests {
     use super::*;
     use crate::indicators::support::AAPL_CLOSE;
-    use crate::indicators::{ema, run_streaming};
+    use crate::indicators::run_streaming;
 
     fn wiggly(n: usize) -> Vec<f64> {
         (0..n)
@@ -350,12 +350,25 @@ mod tests {
         assert!(out.macd()[..2].iter().all(|v| v.is_nan()));
         // Seeds at bar 2: slow = (1+2+4)/3, fast = (2+4)/2.
         assert_eq!(out.macd()[2], 3.0 - 7.0 / 3.0);
-        let fast = ema_step(3.0, 8.0, 2.0 / 3.0);
-        let slow = ema_step(7.0 / 3.0, 8.0, 0.5);
+        let fast = talib_ema_step(3.0, 8.0, 2.0 / 3.0);
+        let slow = talib_ema_step(7.0 / 3.0, 8.0, 0.5);
         assert_eq!(out.macd()[3], fast - slow);
         // Signal period 1: the signal is the line and the histogram zero.
         assert_eq!(out.signal()[3], out.macd()[3]);
         assert_eq!(out.hist()[3], 0.0);
+    }
+
+    /// The EMA in MACD's rounding (TA-Lib's), from its seed at `period - 1` on.
+    fn talib_ema(input: &[f64], period: usize) -> Vec<f64> {
+        let k = smoothing(period);
+        let mut value = input[..period].iter().fold(0.0, |sum, x| sum + x) / period as f64;
+        let mut out = vec![f64::NAN; period - 1];
+        out.push(value);
+        for &x in &input[period..] {
+            value = talib_ema_step(value, x, k);
+            out.push(value);
+        }
+        out
     }
 
     #[test]
@@ -366,13 +379,9 @@ mod tests {
         assert!(out.macd()[..lookback].iter().all(|v| v.is_nan()));
         assert!(out.signal()[..lookback].iter().all(|v| v.is_nan()));
         // The MACD line equals fast EMA - slow EMA once both run freely.
-        let slow = ema(&input, 5).unwrap();
-        let lines: Vec<f64> = (4..=lookback)
-            .map(|i| {
-                let fast = ema(&input[2..], 3).unwrap()[i - 2];
-                fast - slow[i]
-            })
-            .collect();
+        let slow = talib_ema(&input, 5);
+        let fast = talib_ema(&input[2..], 3);
+        let lines: Vec<f64> = (4..=lookback).map(|i| fast[i - 2] - slow[i]).collect();
         assert_eq!(out.macd()[lookback], lines[3]);
         let seed = (((0.0 + lines[0]) + lines[1]) + lines[2]) + lines[3];
         assert_eq!(out.signal()[lookback], seed / 4.0);

@@ -1,12 +1,26 @@
 //! Simple moving average (TA-Lib `SMA`).
 //!
-//! TA-Lib keeps a running total: add the newest value, divide, then subtract the value
-//! leaving the window. Doing the same additions in the same order is what makes our
-//! output identical to TA-Lib's rather than merely close.
+//! A running total of the window, divided by the period. TA-Lib adds the newest value,
+//! divides, then subtracts the value leaving the window: two dependent additions per
+//! bar, whose latency bounds the whole series. We add the difference of the two values
+//! instead ([`window_step`]), one addition on that chain. The totals are the same sums
+//! rounded differently and agree with TA-Lib's within the parity bound
+//! (docs/indicators.md). Period 1 is the input itself, as in TA-Lib.
 
-use super::lanes::{Divisor, Inputs, Lane4, Outputs};
-use super::support::filled_column;
+use super::lanes::{Divisor, Inputs, Lane, Lane4, Outputs};
+#[cfg(target_arch = "x86_64")]
+use super::support::hardware_avx2_fma;
+use super::support::{filled_column, BLOCK};
 use super::{check_period, ParamError, Streaming, MAX_PERIOD};
+use std::mem::MaybeUninit;
+
+/// The window total's step from one bar to the next: `total + (entering - leaving)`,
+/// the difference computed beside the chain. While the first window fills, `leaving` is
+/// `0.0`, so the first total is the plain sum of the first `period` values.
+#[inline(always)]
+pub(crate) fn window_step<L: Lane>(total: L, entering: L, leaving: L) -> L {
+    total + (entering - leaving)
+}
 
 /// Streaming SMA over a window of `period` values.
 #[derive(Debug, Clone)]
@@ -20,15 +34,10 @@ impl Sma {
 
     pub fn new(period: usize) -> Result<Self, ParamError> {
         let period = check_period(Self::NAME, "period", period, 1, MAX_PERIOD)?;
-        Ok(Self::new_unchecked(period))
-    }
-
-    /// For composite indicators whose own checks already bound the period (≥ 1).
-    pub(crate) fn new_unchecked(period: usize) -> Self {
-        Sma {
+        Ok(Sma {
             window: vec![0.0; period],
             total: SmaTotal::default(),
-        }
+        })
     }
 }
 
@@ -63,8 +72,9 @@ impl SmaTotal {
     #[inline]
     pub fn update(&mut self, window: &mut [f64], value: f64) -> f64 {
         let period = window.len();
-        self.total += value;
-        window[self.next] = value;
+        // Zero until the window is full, then the value `period` bars back.
+        let leaving = std::mem::replace(&mut window[self.next], value);
+        self.total = window_step(self.total, value, leaving);
         self.next += 1;
         if self.next == period {
             self.next = 0;
@@ -73,9 +83,10 @@ impl SmaTotal {
             self.seen += 1;
             return f64::NAN;
         }
-        let out = self.total / period as f64;
-        self.total -= window[self.next];
-        out
+        if period == 1 {
+            return value;
+        }
+        self.total / period as f64
     }
 }
 
@@ -85,30 +96,54 @@ pub fn sma(input: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
     Ok(sma_unchecked(input, period))
 }
 
-/// The batch loop reads the leaving value straight from the input instead of a ring
-/// buffer; the arithmetic is the streaming state's, operation for operation. Its speed
-/// is bounded by the two dependent additions per bar (the order TA-Lib rounds in), so
-/// the loop carries nothing else: the zip has no bounds checks, the output no capacity
-/// checks, and the division is off the chain.
 pub(crate) fn sma_unchecked(input: &[f64], period: usize) -> Vec<f64> {
-    let lookback = period - 1;
-    // SAFETY: when `input.len() >= period` the zip runs over all `len - lookback` slots
-    // (`input[lookback..]` has that many values, `input` more); otherwise there are none.
-    let out = unsafe {
-        filled_column(input.len(), lookback, |[slots]| {
-            if input.len() < period {
-                return;
-            }
-            let divisor = period as f64;
-            let mut total = input[..lookback].iter().fold(0.0, |sum, x| sum + x);
-            for ((slot, &x), &leaving) in slots.iter_mut().zip(&input[lookback..]).zip(input) {
-                total += x;
-                slot.write(total / divisor);
-                total -= leaving;
-            }
-        })
+    if period == 1 {
+        return input.to_vec();
+    }
+    let fill_all = |[slots]: [&mut [MaybeUninit<f64>]; 1]| {
+        if input.len() < period {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if hardware_avx2_fma() {
+            // SAFETY: the CPU was just checked to support these features.
+            return unsafe { fill_avx2(input, period, slots) };
+        }
+        fill(input, period, slots)
     };
-    out
+    // SAFETY: `fill` writes every slot whenever there are any (`len >= period`).
+    unsafe { filled_column(input.len(), period - 1, fill_all) }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fill_avx2(input: &[f64], period: usize, slots: &mut [MaybeUninit<f64>]) {
+    fill(input, period, slots)
+}
+
+/// Writes all `input.len() - (period - 1)` slots; `input.len() >= period >= 2`.
+///
+/// Block by block ([`BLOCK`]): the totals' chain into a stack buffer, then the
+/// divisions, slower than the chain's addition and off it, vectorised. The leaving
+/// values come straight from the input instead of a ring buffer.
+#[inline(always)]
+fn fill(input: &[f64], period: usize, slots: &mut [MaybeUninit<f64>]) {
+    let divisor = period as f64;
+    // The first window's steps: nothing leaves (`x - 0.0` is `x`).
+    let mut total = input[..period].iter().fold(0.0, |sum, &x| sum + x);
+    slots[0].write(total / divisor);
+    let mut totals = [0.0; BLOCK];
+    // Slot `1 + i` takes `input[period + i]` in and `input[i]` out.
+    let blocks = input[period..].chunks(BLOCK).zip(input.chunks(BLOCK));
+    for (slots, (entering, leaving)) in slots[1..].chunks_mut(BLOCK).zip(blocks) {
+        for (sum, (&x, &old)) in totals.iter_mut().zip(entering.iter().zip(leaving)) {
+            total = window_step(total, x, old);
+            *sum = total;
+        }
+        for (slot, &sum) in slots.iter_mut().zip(&totals) {
+            slot.write(sum / divisor);
+        }
+    }
 }
 
 /// SMA of four series of equal length at once, into outputs already holding `NaN`;
@@ -120,23 +155,29 @@ pub(crate) fn sma_lanes<L: Lane4>(x: Inputs, period: usize, [mut out]: [Outputs;
         return;
     }
     let lookback = period - 1;
+    if period == 1 {
+        for i in 0..len {
+            out.set(i, x.at::<L>(i));
+        }
+        return;
+    }
     let divisor = Divisor::<L>::new(period);
     let mut total = L::splat(0.0);
-    for i in 0..lookback {
+    for i in 0..period {
         total += x.at(i);
     }
+    out.set(lookback, divisor.divide(total));
     // Exact chunks of the interleaved columns: no bounds check per bar.
-    let count = len - lookback;
-    let bars = x.bars(lookback, count).chunks_exact(4);
+    let count = len - period;
+    let bars = x.bars(period, count).chunks_exact(4);
     let leaving = x.bars(0, count).chunks_exact(4);
     for (slot, (v, leaving)) in out
-        .bars(lookback, count)
+        .bars(period, count)
         .chunks_exact_mut(4)
         .zip(bars.zip(leaving))
     {
-        total += L::load(v);
+        total = window_step(total, L::load(v), L::load(leaving));
         divisor.divide(total).store(slot);
-        total -= L::load(leaving);
     }
 }
 

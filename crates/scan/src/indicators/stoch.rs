@@ -10,14 +10,14 @@
 //! yields 0 instead of noise, while a tiny quote is not flat).
 //!
 //! The smoothing is TA-Lib's SMA (identity for period 1, as TA-Lib's `TA_MA` copies the
-//! input), run with [`Sma`] so the running-total arithmetic is the SMA's own: slow %K is
-//! the SMA of fast %K, slow %D the SMA of slow %K; fast %D the SMA of fast %K. TA-Lib
+//! input) with TA-Lib's own running total ([`KAverage`]): slow %K is the SMA of fast %K,
+//! slow %D the SMA of slow %K; fast %D the SMA of fast %K. TA-Lib
 //! outputs both lines from the *total* lookback only, so the leading line is `NaN`
 //! until the trailing one is defined, as here.
 
 use super::bar_common::{common_len, zero_if_scaled_zero};
 use super::lanes::{self, Divisor, Inputs, Lane, Lane4, Outputs};
-use super::sma::Sma;
+use super::support::Window;
 use super::window_range::{for_each_window_block_lanes, for_each_window_range, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 use crate::columns::{named_columns, Columns};
@@ -30,12 +30,45 @@ fn fast_k<L: Lane>(close: L, highest: L, lowest: L) -> L {
     zero_if_scaled_zero(range, highest.abs() + lowest.abs(), value)
 }
 
+/// TA-Lib's SMA in TA-Lib's order: add the new value, divide, then subtract the value
+/// leaving the window. [`Sma`](super::Sma) adds the difference of the two instead,
+/// which rounds differently; averages of %K sit near 0 whenever closes are at the low
+/// of their range, where a last-place difference is a large share of the value (with
+/// the SMA's order, 9% of the parity bound's absolute floor on the shared dataset), so
+/// STOCH keeps TA-Lib's rounding, bit for bit.
+#[derive(Debug, Clone)]
+struct KAverage {
+    window: Window,
+    total: f64,
+}
+
+impl KAverage {
+    fn new(period: usize) -> Self {
+        KAverage {
+            window: Window::new(period),
+            total: 0.0,
+        }
+    }
+
+    #[inline(always)]
+    fn update(&mut self, x: f64) -> f64 {
+        self.window.push(x);
+        self.total += x;
+        if !self.window.is_full() {
+            return f64::NAN;
+        }
+        let out = self.total / self.window.capacity() as f64;
+        self.total -= self.window.oldest();
+        out
+    }
+}
+
 /// An SMA of fast %K followed by an SMA of that (STOCH), or by nothing (STOCHF).
 #[derive(Debug, Clone)]
 struct Smoothing {
-    first: Sma,
+    first: KAverage,
     first_period: usize,
-    second: Option<Sma>,
+    second: Option<KAverage>,
     /// Fast %K values fed so far.
     fed: usize,
     /// How many fast %K values make both output lines defined.
@@ -45,9 +78,9 @@ struct Smoothing {
 impl Smoothing {
     fn new(first_period: usize, second_period: Option<usize>) -> Self {
         Smoothing {
-            first: Sma::new_unchecked(first_period),
+            first: KAverage::new(first_period),
             first_period,
-            second: second_period.map(Sma::new_unchecked),
+            second: second_period.map(KAverage::new),
             fed: 0,
             ready_at: first_period + second_period.map_or(0, |p| p - 1),
         }
@@ -260,7 +293,7 @@ pub fn stochf(
     Ok(StochfSeries(run_batch(high, low, close, fastk, smoothing)))
 }
 
-/// [`Sma`]'s running total over values computed per lane: the average of each window
+/// [`KAverage`]'s running total over values computed per lane: the average of each window
 /// of `period` values, for the windows ending at `period - 1..` in order. The same
 /// additions and subtractions in the same order as the streaming state.
 #[inline(always)]
