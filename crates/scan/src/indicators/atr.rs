@@ -2,12 +2,16 @@
 //!
 //! Seeded with the plain average of the first `period` true ranges (bars `1..=period`,
 //! summed from 0.0 in bar order, then divided), so the first value is at bar `period`.
-//! After that, Wilder smoothing written the way TA-Lib 0.8.1 writes it: two weights
-//! `beta = (period - 1) / period` and `alpha = 1 - beta` (in that order, so they add to
-//! exactly 1), and one *fused* multiply-add, `fma(beta, atr, alpha * tr)`. TA-Lib calls
-//! C's `fma` here; [`f64::mul_add`] is the same correctly rounded operation, which is
-//! what keeps every value bit-identical to the wheel. (The older
-//! `atr * (period - 1) + tr) / period` differs in the last bits on most bars.)
+//! After that, Wilder smoothing with TA-Lib 0.8.1's weights, `beta = (period - 1) /
+//! period` and `alpha = 1 - beta` (in that order, so they add to exactly 1). TA-Lib
+//! steps every bar with one fused multiply-add, `fma(beta, atr, alpha * tr)`, a chain
+//! whose latency is the whole cost on a long series. We take the smoothed bars in pairs
+//! ([`Wilder`]): the first bar of a pair is TA-Lib's step, bit for bit; the second is
+//! computed from the ATR before the pair, `fma(beta², atr, fma(beta, alpha * tr₁,
+//! alpha * tr₂))`, so the chain has one fused multiply-add per two bars. It is the same
+//! average rounded differently, within a few units in the last place of TA-Lib's
+//! (docs/indicators.md). [`f64::mul_add`] is the correctly rounded operation in
+//! hardware or software alike, so the results do not depend on the CPU.
 //!
 //! Period 1 needs no special case: the weights are exactly (1, 0), so the ATR is the
 //! true range itself, as TA-Lib's period-1 `TRANGE` shortcut returns.
@@ -20,24 +24,62 @@ use super::support::{self, column};
 use super::trange::true_range;
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
-/// TA-Lib's Wilder weights for ATR/NATR: `(alpha, beta)`, `beta` computed first.
-#[inline]
-fn wilder_weights(period: usize) -> (f64, f64) {
-    let beta = (period - 1) as f64 / period as f64;
-    (1.0 - beta, beta)
+/// Wilder's smoothing of the true ranges, two bars per step on the chain, for one
+/// series (`f64`) or several at once (a [`Lane`] vector).
+#[derive(Debug, Clone, Copy)]
+struct Wilder<L> {
+    /// TA-Lib's weights: `beta = (period - 1) / period`, computed first, and `1 - beta`.
+    alpha: L,
+    beta: L,
+    /// `beta * beta`: the weight of the ATR before a pair in the pair's second value.
+    beta2: L,
+}
+
+impl<L: Lane> Wilder<L> {
+    #[inline(always)]
+    fn new(period: usize) -> Self {
+        let beta = (period - 1) as f64 / period as f64;
+        Wilder {
+            alpha: L::splat(1.0 - beta),
+            beta: L::splat(beta),
+            beta2: L::splat(beta * beta),
+        }
+    }
+
+    /// A bar's share of the new ATR: `alpha * tr`.
+    #[inline(always)]
+    fn weigh(&self, tr: L) -> L {
+        self.alpha * tr
+    }
+
+    /// The ATR after the first bar of a pair (or a last, unpaired bar), from the ATR
+    /// before it and the bar's [`weigh`](Self::weigh)ed true range: TA-Lib's step.
+    #[inline(always)]
+    fn first(&self, atr: L, share: L) -> L {
+        self.beta.mul_add(atr, share)
+    }
+
+    /// The ATR after the second bar of a pair, from `atr` before the pair and the two
+    /// bars' weighed true ranges.
+    #[inline(always)]
+    fn second(&self, atr: L, share1: L, share2: L) -> L {
+        self.beta2.mul_add(atr, self.beta.mul_add(share1, share2))
+    }
 }
 
 /// Streaming ATR; volume is ignored.
 #[derive(Debug, Clone)]
 pub struct Atr {
     period: usize,
-    alpha: f64,
-    beta: f64,
+    wilder: Wilder<f64>,
     prev_close: Option<f64>,
     /// True ranges taken into the seed so far (stops at `period`).
     seen: usize,
     /// The running sum while seeding, then the current ATR.
     value: f64,
+    /// Inside a pair of smoothed bars: the ATR before the pair and the first bar's
+    /// weighed true range.
+    pair: Option<(f64, f64)>,
 }
 
 impl Atr {
@@ -49,14 +91,13 @@ impl Atr {
     }
 
     fn new_unchecked(period: usize) -> Self {
-        let (alpha, beta) = wilder_weights(period);
         Atr {
             period,
-            alpha,
-            beta,
+            wilder: Wilder::new(period),
             prev_close: None,
             seen: 0,
             value: 0.0,
+            pair: None,
         }
     }
 }
@@ -80,7 +121,14 @@ impl Streaming for Atr {
             self.value /= self.period as f64;
             return self.value;
         }
-        self.value = self.beta.mul_add(self.value, self.alpha * tr);
+        let share = self.wilder.weigh(tr);
+        self.value = match self.pair.take() {
+            None => {
+                self.pair = Some((self.value, share));
+                self.wilder.first(self.value, share)
+            }
+            Some((before, share1)) => self.wilder.second(before, share1, share),
+        };
         self.value
     }
 
@@ -143,6 +191,10 @@ const BLOCK: usize = 256;
 /// given at [`support::BLOCK`] (1M bars: 1.55 ms instead of 2.0 ms with 256 on the
 /// Xeon of docs/BENCHMARKS.md). ATR, which has no second pass, keeps long blocks.
 const NATR_BLOCK: usize = support::BLOCK;
+const _: () = assert!(NATR_BLOCK <= BLOCK);
+
+// Every block but the last starts a pair of smoothed bars, as the streaming state does.
+const _: () = assert!(BLOCK % 2 == 0 && NATR_BLOCK % 2 == 0);
 
 /// The batch loop: ATR (or NATR) of the columns, one output per bar.
 ///
@@ -151,11 +203,13 @@ const NATR_BLOCK: usize = support::BLOCK;
 /// and without AVX2). Both are the same correctly rounded operation, so the results
 /// are identical; the instruction is about three times faster on this dependency chain.
 ///
-/// The smoothing is one long chain of fused multiply-adds, so its speed is the FMA
-/// latency. NATR's division by the close is off that chain, but a scalar division
-/// costs more than the FMA, so the bars go in blocks: the chain fills a block of the
-/// output, then one vectorized pass divides the whole block ([`NATR_BLOCK`]). (Computing the true ranges in a separate pass, as TA-Lib does, measured
-/// slower.)
+/// The smoothing is one long chain of fused multiply-adds, one per pair of bars
+/// ([`Wilder`]), so its speed is the FMA latency. NATR's division by the close is off
+/// that chain, but a scalar division costs more than the chain's step, so the bars go
+/// in blocks: the chain fills a block of the output, then one vectorized pass divides
+/// the whole block ([`NATR_BLOCK`]). The true ranges are computed first, block by
+/// block: beside the chain, the compiler paired them into vectors and took their
+/// maximum with a branch per bar.
 /// Every output is appended once; nothing is filled first and rewritten.
 #[inline(always)]
 fn atr_columns(high: &[f64], low: &[f64], close: &[f64], period: usize, natr: bool) -> Vec<f64> {
@@ -175,23 +229,35 @@ fn atr_columns(high: &[f64], low: &[f64], close: &[f64], period: usize, natr: bo
     } else {
         atr
     });
-    let (alpha, beta) = wilder_weights(period);
+    let wilder = Wilder::<f64>::new(period);
     let normalized = natr && period > 1;
     let block = if normalized { NATR_BLOCK } else { BLOCK };
+    let mut shares = [0.0; BLOCK];
     let mut start = period + 1;
     while start < n {
         let end = (start + block).min(n);
+        // First the block's weighed true ranges, vectorised; then the chain over them.
         // Zipped slices rather than indices: no bounds checks, so `atr` stays in a
-        // register across the loop. A plain loop, not `extend` with a closure: a
+        // register across the loop. Plain loops, not `extend` with a closure: a
         // closure is compiled without the caller's FMA feature unless it happens to
         // be inlined, and then `mul_add` becomes a call to libm's software `fma`.
+        let shares = &mut shares[..end - start];
         let bars = high[start..end]
             .iter()
             .zip(&low[start..end])
             .zip(&close[start - 1..end - 1]);
-        let slots = &mut out.spare_capacity_mut()[..end - start];
-        for (slot, ((&h, &l), &prev_close)) in slots.iter_mut().zip(bars) {
-            atr = beta.mul_add(atr, alpha * true_range(h, l, prev_close));
+        for (share, ((&h, &l), &prev_close)) in shares.iter_mut().zip(bars) {
+            *share = wilder.weigh(true_range(h, l, prev_close));
+        }
+        let mut slots = out.spare_capacity_mut()[..end - start].chunks_exact_mut(2);
+        let mut pairs = shares.chunks_exact(2);
+        for (slot, pair) in slots.by_ref().zip(pairs.by_ref()) {
+            slot[0].write(wilder.first(atr, pair[0]));
+            atr = wilder.second(atr, pair[0], pair[1]);
+            slot[1].write(atr);
+        }
+        if let ([slot], [share]) = (slots.into_remainder(), pairs.remainder()) {
+            atr = wilder.first(atr, *share);
             slot.write(atr);
         }
         // SAFETY: the capacity is at least `n` (from `column`); the loop just initialized
@@ -280,7 +346,7 @@ pub fn natr(
 
 /// ATR (or NATR) of four series of equal length at once, into outputs already holding
 /// `NaN`; each lane computes exactly what [`atr`] (or [`natr`]) does: the same seed,
-/// the same fused multiply-add per bar, the same normalization.
+/// the same pairs of smoothed bars, the same normalization.
 #[inline(always)]
 pub(crate) fn atr_lanes<L: Lane4>(
     [high, low, close]: [Inputs; 3],
@@ -297,8 +363,7 @@ pub(crate) fn atr_lanes<L: Lane4>(
         total += true_range::<L>(high.at(i), low.at(i), close.at(i - 1));
     }
     let mut atr = total / L::splat(period as f64);
-    let (alpha, beta) = wilder_weights(period);
-    let (alpha, beta) = (L::splat(alpha), L::splat(beta));
+    let wilder = Wilder::<L>::new(period);
     // A function, not a closure: a closure is compiled without the AVX2 features of
     // the kernel's caller unless it happens to be inlined.
     #[inline(always)]
@@ -310,20 +375,30 @@ pub(crate) fn atr_lanes<L: Lane4>(
         }
     }
     out.set(period, finish(atr, close.at(period), period, natr));
-    // Exact chunks of the interleaved columns: no bounds check per bar.
+    // Exact chunks of the interleaved columns (two bars of four lanes): no bounds check
+    // per bar.
     let count = len - period - 1;
     let bars = high
         .bars(period + 1, count)
-        .chunks_exact(4)
-        .zip(low.bars(period + 1, count).chunks_exact(4))
-        .zip(close.bars(period, count).chunks_exact(4))
-        .zip(close.bars(period + 1, count).chunks_exact(4));
-    for (slot, (((h, l), prev_close), c)) in
-        out.bars(period + 1, count).chunks_exact_mut(4).zip(bars)
-    {
-        let tr = true_range::<L>(L::load(h), L::load(l), L::load(prev_close));
-        atr = beta.mul_add(atr, alpha * tr);
-        finish(atr, L::load(c), period, natr).store(slot);
+        .chunks_exact(8)
+        .zip(low.bars(period + 1, count).chunks_exact(8))
+        .zip(close.bars(period, count).chunks_exact(8))
+        .zip(close.bars(period + 1, count).chunks_exact(8));
+    let mut slots = out.bars(period + 1, count).chunks_exact_mut(8);
+    for (slot, (((h, l), prev_close), c)) in slots.by_ref().zip(bars) {
+        let share1 = wilder.weigh(true_range(L::load(h), L::load(l), L::load(prev_close)));
+        let (h, l, prev_close, c2) = (&h[4..], &l[4..], &prev_close[4..], &c[4..]);
+        let share2 = wilder.weigh(true_range(L::load(h), L::load(l), L::load(prev_close)));
+        let (slot1, slot2) = slot.split_at_mut(4);
+        finish(wilder.first(atr, share1), L::load(c), period, natr).store(slot1);
+        atr = wilder.second(atr, share1, share2);
+        finish(atr, L::load(c2), period, natr).store(slot2);
+    }
+    if count % 2 == 1 {
+        let i = len - 1;
+        let tr = true_range::<L>(high.at(i), low.at(i), close.at(i - 1));
+        atr = wilder.first(atr, wilder.weigh(tr));
+        out.set(i, finish(atr, close.at(i), period, natr));
     }
 }
 

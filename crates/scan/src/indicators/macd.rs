@@ -334,8 +334,8 @@ pub(crate) fn macd_lanes<L: Lane4>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::support::AAPL_CLOSE;
     use crate::indicators::run_streaming;
+    use crate::indicators::support::AAPL_CLOSE;
 
     fn wiggly(n: usize) -> Vec<f64> {
         (0..n)
