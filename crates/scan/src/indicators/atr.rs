@@ -194,7 +194,7 @@ const NATR_BLOCK: usize = support::BLOCK;
 const _: () = assert!(NATR_BLOCK <= BLOCK);
 
 // Every block but the last starts a pair of smoothed bars, as the streaming state does.
-const _: () = assert!(BLOCK % 2 == 0 && NATR_BLOCK % 2 == 0);
+const _: () = assert!(BLOCK.is_multiple_of(2) && NATR_BLOCK.is_multiple_of(2));
 
 /// The batch loop: ATR (or NATR) of the columns, one output per bar.
 ///
