@@ -184,17 +184,15 @@ impl Streaming for Natr {
     }
 }
 
-/// Bars per block of the batch loop; see [`atr_columns`].
-const BLOCK: usize = 256;
-
-/// Bars per block when NATR divides each block after its chain, short for the reason
-/// given at [`support::BLOCK`] (1M bars: 1.55 ms instead of 2.0 ms with 256 on the
-/// Xeon of docs/BENCHMARKS.md). ATR, which has no second pass, keeps long blocks.
-const NATR_BLOCK: usize = support::BLOCK;
-const _: () = assert!(NATR_BLOCK <= BLOCK);
+/// Bars per block of the batch loop, short for the reason given at [`support::BLOCK`]:
+/// the out-of-order core computes one block's true ranges beside the previous block's
+/// chain. With 256-bar blocks it could not, and on a Zen 1 EPYC (docs/BENCHMARKS.md)
+/// ATR over 1M bars took 2.7 ms instead of 2.3 ms; NATR, which also divides each block
+/// after its chain, measured 1.55 ms instead of 2.0 ms on a Xeon.
+const BLOCK: usize = support::BLOCK;
 
 // Every block but the last starts a pair of smoothed bars, as the streaming state does.
-const _: () = assert!(BLOCK.is_multiple_of(2) && NATR_BLOCK.is_multiple_of(2));
+const _: () = assert!(BLOCK.is_multiple_of(2));
 
 /// The batch loop: ATR (or NATR) of the columns, one output per bar.
 ///
@@ -207,7 +205,7 @@ const _: () = assert!(BLOCK.is_multiple_of(2) && NATR_BLOCK.is_multiple_of(2));
 /// ([`Wilder`]), so its speed is the FMA latency. NATR's division by the close is off
 /// that chain, but a scalar division costs more than the chain's step, so the bars go
 /// in blocks: the chain fills a block of the output, then one vectorized pass divides
-/// the whole block ([`NATR_BLOCK`]). The true ranges are computed first, block by
+/// the whole block ([`BLOCK`]). The true ranges are computed first, block by
 /// block: beside the chain, the compiler paired them into vectors and took their
 /// maximum with a branch per bar.
 /// Every output is appended once; nothing is filled first and rewritten.
@@ -231,11 +229,10 @@ fn atr_columns(high: &[f64], low: &[f64], close: &[f64], period: usize, natr: bo
     });
     let wilder = Wilder::<f64>::new(period);
     let normalized = natr && period > 1;
-    let block = if normalized { NATR_BLOCK } else { BLOCK };
     let mut shares = [0.0; BLOCK];
     let mut start = period + 1;
     while start < n {
-        let end = (start + block).min(n);
+        let end = (start + BLOCK).min(n);
         // First the block's weighed true ranges, vectorised; then the chain over them.
         // Zipped slices rather than indices: no bounds checks, so `atr` stays in a
         // register across the loop. Plain loops, not `extend` with a closure: a
