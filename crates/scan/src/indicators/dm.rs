@@ -6,35 +6,77 @@
 //!   `up > 0 && up > down`, `-DM1 = down` when `down > 0 && up < down`, else 0 (equal
 //!   moves give neither);
 //! * the first `period - 1` one-bar `+DM1`, `-DM1` and true ranges are plainly summed
-//!   (bars `1..period`); from bar `period` on each sum `s` becomes `s - s/period + x`,
-//!   evaluated left to right with a true division, exactly as TA-Lib writes it (the
-//!   wheel's `PLUS_DI`/`MINUS_DI`/`ADX` do not use the fused or reciprocal forms of its
-//!   ATR, and matching them bit for bit requires the division);
+//!   (bars `1..period`); from bar `period` on each sum `s` becomes `s - s/period + x`
+//!   (see below for how we evaluate it);
 //! * `DI = 100 * (DM / TR)`, 0 when the smoothed true range is not `> 0` (an exact test
 //!   in 0.8.1, so tiny quotes keep their DI);
 //! * `DX = 100 * (|-DI - +DI| / (-DI + +DI))`, skipped when the DI sum is inside
 //!   TA-Lib's `1e-14` band; ADX seeds with the mean of the first `period` DX and then
-//!   `(adx * (period - 1) + dx) / period`. A bar whose DX is skipped leaves ADX
+//!   `(adx * (period - 1) + dx) / period` (see below). A bar whose DX is skipped leaves ADX
 //!   unchanged (it is not decayed), and a skipped DX in the seed simply adds nothing
 //!   while the divisor stays `period` — both reproduced.
 //!
 //! With period 1, TA-Lib's `PLUS_DI`/`MINUS_DI` take a separate path: the raw
 //! `DM1 / TR1` **as a ratio, not multiplied by 100**, 0 when the true range is not
 //! `> 0`. Reproduced as is. ADX needs period ≥ 2.
+//!
+//! The two smoothing steps are where we depart from TA-Lib's operations. TA-Lib
+//! evaluates `s - s/period + x` left to right (a division, a subtraction, an addition)
+//! and `(adx * (period - 1) + dx) / period` (a multiply, an add, a division): each sum
+//! and the ADX wait on three dependent roundings per bar, a division among them, and
+//! those chains bound the whole series. We take one fused multiply-add per bar on each
+//! chain ([`Smoothing`]): `fma(s, (period - 1) / period, x)` and
+//! `fma(adx, (period - 1) / period, dx * (1 / period))`, as RSI does. The same averages
+//! rounded differently; the recurrences damp each rounding by `(period - 1) / period`
+//! per bar, so they stay within a few units in the last place of TA-Lib's, far inside
+//! the 1e-9 parity bound (docs/indicators.md).
 
 use super::bar_common::{common_len, is_zero_band, TA_EPSILON};
-use super::lanes::{Divisor, Inputs, Lane, Lane4, Outputs};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 #[cfg(target_arch = "x86_64")]
 use super::support::hardware_avx2_fma;
 use super::support::{column, BLOCK};
 use super::trange::true_range;
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
+/// Wilder's smoothing steps of the DM and TR sums and of the ADX, one fused multiply-add
+/// on each chain per bar (see the module's note), for one series (`f64`) or several at
+/// once (see `lanes`). The streaming states, the batch loops and the lane kernels all
+/// step through it, so they agree bit for bit.
+#[derive(Debug, Clone, Copy)]
+struct Smoothing<L> {
+    /// `(period - 1) / period`, the share of the previous value kept at each bar.
+    retain: L,
+    inv_period: L,
+}
+
+impl<L: Lane> Smoothing<L> {
+    fn new(period: usize) -> Self {
+        Smoothing {
+            retain: L::splat((period - 1) as f64 / period as f64),
+            inv_period: L::splat(1.0 / period as f64),
+        }
+    }
+
+    /// TA-Lib's `sum - sum / period + amount`.
+    #[inline(always)]
+    fn sum(self, sum: L, amount: L) -> L {
+        sum.mul_add(self.retain, amount)
+    }
+
+    /// TA-Lib's `(adx * (period - 1) + dx) / period`.
+    #[inline(always)]
+    fn average(self, adx: L, dx: L) -> L {
+        adx.mul_add(self.retain, dx * self.inv_period)
+    }
+}
+
 /// The running +DM, -DM and TR sums shared by the three indicators.
 #[derive(Debug, Clone)]
 struct DmCore {
     period: usize,
     divisor: f64,
+    smoothing: Smoothing<f64>,
     prev: Option<(f64, f64, f64)>,
     /// One-bar moves summed so far, up to `period - 1`.
     summed: usize,
@@ -57,6 +99,7 @@ impl DmCore {
         DmCore {
             period,
             divisor: period as f64,
+            smoothing: Smoothing::new(period),
             prev: None,
             summed: 0,
             plus_dm: 0.0,
@@ -103,22 +146,17 @@ impl DmCore {
             self.tr += m.tr;
             return false;
         }
-        let d = self.divisor;
+        // A bar that makes no DM adds -0.0, as in the batch loops' selects.
+        let smoothing = self.smoothing;
         if PLUS {
-            self.plus_dm = if m.plus {
-                self.plus_dm - self.plus_dm / d + m.up
-            } else {
-                self.plus_dm - self.plus_dm / d
-            };
+            let amount = if m.plus { m.up } else { -0.0 };
+            self.plus_dm = smoothing.sum(self.plus_dm, amount);
         }
         if MINUS {
-            self.minus_dm = if m.minus {
-                self.minus_dm - self.minus_dm / d + m.down
-            } else {
-                self.minus_dm - self.minus_dm / d
-            };
+            let amount = if m.minus { m.down } else { -0.0 };
+            self.minus_dm = smoothing.sum(self.minus_dm, amount);
         }
-        self.tr = self.tr - self.tr / d + m.tr;
+        self.tr = smoothing.sum(self.tr, m.tr);
         true
     }
 
@@ -216,17 +254,16 @@ impl<L: Lane> DmSums<L> {
         self.tr += range;
     }
 
-    /// Wilder smoothing, left to right, dividing by the period exactly without the
-    /// divider ([`Divisor`]); only the sums `LINE` needs.
+    /// Wilder smoothing ([`Smoothing::sum`]) of only the sums `LINE` needs.
     #[inline(always)]
-    fn smooth<const LINE: u8>(&mut self, period: Divisor<L>, (plus, minus, range): (L, L, L)) {
+    fn smooth<const LINE: u8>(&mut self, by: Smoothing<L>, (plus, minus, range): (L, L, L)) {
         if LINE != MINUS_DI {
-            self.plus_dm = self.plus_dm - period.divide(self.plus_dm) + plus;
+            self.plus_dm = by.sum(self.plus_dm, plus);
         }
         if LINE != PLUS_DI {
-            self.minus_dm = self.minus_dm - period.divide(self.minus_dm) + minus;
+            self.minus_dm = by.sum(self.minus_dm, minus);
         }
-        self.tr = self.tr - period.divide(self.tr) + range;
+        self.tr = by.sum(self.tr, range);
     }
 
     /// The DI of `LINE` (`PLUS_DI` or `MINUS_DI`).
@@ -368,7 +405,7 @@ impl Streaming for Adx {
             return self.value;
         }
         if let Some(dx) = dx {
-            self.value = (self.value * (period - 1) as f64 + dx) / self.core.divisor;
+            self.value = self.core.smoothing.average(self.value, dx);
         }
         self.value
     }
@@ -399,7 +436,7 @@ fn run_columns<S: Streaming<Input = Hlcv, Output = f64>>(
 }
 
 /// Which line [`dm_columns`] outputs: a const parameter, so each instance computes
-/// only the sums its line needs (the divisions are what the loop is bound by).
+/// only the sums its line needs.
 pub(crate) const PLUS_DI: u8 = 0;
 pub(crate) const MINUS_DI: u8 = 1;
 pub(crate) const ADX: u8 = 2;
@@ -423,7 +460,7 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
         return out;
     }
     let (high, low, close) = (&high[..n], &low[..n], &close[..n]);
-    let divisor = period as f64;
+    let smoothing = Smoothing::new(period);
     let (mut plus_dm, mut minus_dm, mut tr) = (0.0, 0.0, 0.0);
     // Bar `i`'s one-bar +DM1, -DM1 (each -0.0 when not made) and true range.
     let moves = |i: usize| {
@@ -439,16 +476,16 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
         minus_dm += minus;
         tr += range;
     }
-    // Wilder smoothing of the sums at bar `i`, left to right with a true division.
+    // Wilder smoothing of the sums at bar `i`.
     let mut smooth = |i: usize| {
         let (plus, minus, range) = moves(i);
         if LINE != MINUS_DI {
-            plus_dm = plus_dm - plus_dm / divisor + plus;
+            plus_dm = smoothing.sum(plus_dm, plus);
         }
         if LINE != PLUS_DI {
-            minus_dm = minus_dm - minus_dm / divisor + minus;
+            minus_dm = smoothing.sum(minus_dm, minus);
         }
-        tr = tr - tr / divisor + range;
+        tr = smoothing.sum(tr, range);
         (plus_dm, minus_dm, tr)
     };
     if LINE != ADX {
@@ -462,7 +499,7 @@ fn dm_columns<const LINE: u8>(high: &[f64], low: &[f64], close: &[f64], period: 
         let (dx, counted) = dx_counted(plus_dm, minus_dm, tr);
         adx += if counted { dx } else { -0.0 };
     }
-    adx /= divisor;
+    adx /= period as f64;
     out.push(adx);
     adx_blocks(
         [high, low, close],
@@ -517,12 +554,12 @@ impl DxBlock {
         }
     }
 
-    /// Wilder smoothing of the running `sums` by bar `j`'s moves, left to right with a
-    /// true division; the bar keeps the smoothed sums.
+    /// Wilder smoothing of the running `sums` by bar `j`'s moves; the bar keeps the
+    /// smoothed sums.
     #[inline(always)]
-    fn smooth(&mut self, j: usize, sums: &mut [f64; 3], divisor: f64) {
+    fn smooth(&mut self, j: usize, sums: &mut [f64; 3], by: Smoothing<f64>) {
         for (sum, amount) in sums.iter_mut().zip(self.sums.iter_mut()) {
-            *sum = *sum - *sum / divisor + amount[j];
+            *sum = by.sum(*sum, amount[j]);
             amount[j] = *sum;
         }
     }
@@ -543,8 +580,8 @@ impl DxBlock {
 
     /// The ADX after bar `j`, given the one before.
     #[inline(always)]
-    fn adx(&self, j: usize, adx: f64, weight: f64, divisor: f64) -> f64 {
-        let next = (adx * weight + self.dx[j]) / divisor;
+    fn adx(&self, j: usize, adx: f64, by: Smoothing<f64>) -> f64 {
+        let next = by.average(adx, self.dx[j]);
         if self.counted[j] {
             next
         } else {
@@ -557,9 +594,9 @@ impl DxBlock {
 /// given the smoothed +DM, -DM and TR sums and the ADX of the bar before. `out` has
 /// room for all.
 ///
-/// Two chains bound the loop, each with a division: the three Wilder sums, and the ADX
-/// on top of them. Run bar after bar they queue behind each other and behind the DX's
-/// three divisions. So the bars go in blocks, software-pipelined: a block's moves
+/// Two chains bound the loop: the three Wilder sums, and the ADX on top of them. Run
+/// bar after bar they queue behind each other and behind the DX's three divisions. So
+/// the bars go in blocks, software-pipelined: a block's moves
 /// (vectorised), then its sums' chains *in the same loop as* the previous block's ADX
 /// chain, so the two overlap, then its DX (vectorised). The values are the same
 /// operations in the same order; only when each runs changes.
@@ -572,13 +609,13 @@ fn adx_blocks(
     out: &mut Vec<f64>,
 ) {
     let n = hlc[0].len();
-    let (divisor, weight) = (period as f64, (period - 1) as f64);
+    let smoothing = Smoothing::new(period);
     let mut blocks = [DxBlock::new(), DxBlock::new()];
     let [mut behind, mut ahead] = blocks.each_mut();
     let mut start = out.len();
     behind.take_moves(hlc, start, BLOCK.min(n - start));
     for j in 0..behind.len {
-        behind.smooth(j, &mut sums, divisor);
+        behind.smooth(j, &mut sums, smoothing);
     }
     behind.take_dx();
     start += behind.len;
@@ -587,9 +624,9 @@ fn adx_blocks(
         let slots = &mut out.spare_capacity_mut()[..behind.len];
         for (j, slot) in slots.iter_mut().enumerate() {
             if j < ahead.len {
-                ahead.smooth(j, &mut sums, divisor);
+                ahead.smooth(j, &mut sums, smoothing);
             }
-            adx = behind.adx(j, adx, weight, divisor);
+            adx = behind.adx(j, adx, smoothing);
             slot.write(adx);
         }
         // SAFETY: the loop just initialised the `behind.len` slots after the current
@@ -609,8 +646,7 @@ fn adx_blocks(
 /// In three passes per block of bars, so that only the two Wilder chains stay serial:
 /// first every bar's one-bar move and true range (independent from bar to bar, so
 /// vectorised), then the chains (each bar's sums into the block's outputs), then the
-/// DI's own division over the whole block (vectorised). Interleaved in one loop, that
-/// division competed with the chains' two for the divider on every bar. The values
+/// DI's own division over the whole block (vectorised), off the chains. The values
 /// are the same operations in the same order; only when each runs changes.
 #[inline(always)]
 fn di_blocks<const LINE: u8>(
@@ -620,7 +656,7 @@ fn di_blocks<const LINE: u8>(
     out: &mut Vec<f64>,
 ) {
     let n = high.len();
-    let divisor = period as f64;
+    let smoothing = Smoothing::new(period);
     let (mut moves, mut ranges) = ([0.0; BLOCK], [0.0; BLOCK]);
     let mut start = period;
     while start < n {
@@ -640,8 +676,8 @@ fn di_blocks<const LINE: u8>(
         }
         let slots = &mut out.spare_capacity_mut()[..len];
         for (slot, (&mv, range)) in slots.iter_mut().zip(moves.iter().zip(ranges.iter_mut())) {
-            dm = dm - dm / divisor + mv;
-            tr = tr - tr / divisor + *range;
+            dm = smoothing.sum(dm, mv);
+            tr = smoothing.sum(tr, *range);
             slot.write(dm);
             *range = tr;
         }
@@ -716,7 +752,7 @@ pub(crate) fn dm_lanes<L: Lane4, const LINE: u8>(
         let (prev_high, prev_low) = (high.at(i - 1), low.at(i - 1));
         bar_moves(high.at(i), low.at(i), prev_high, prev_low, close.at(i - 1))
     }
-    let divisor = Divisor::<L>::new(period);
+    let smoothing = Smoothing::<L>::new(period);
     let mut sums = DmSums::<L>::new();
     for i in 1..period {
         sums.add(moves(hlc, i));
@@ -740,24 +776,23 @@ pub(crate) fn dm_lanes<L: Lane4, const LINE: u8>(
         {
             let (h, l) = (L::load(h), L::load(l));
             let moves = bar_moves(h, l, L::load(ph), L::load(pl), L::load(pc));
-            sums.smooth::<LINE>(divisor, moves);
+            sums.smooth::<LINE>(smoothing, moves);
             sums.di::<LINE>().store(slot);
         }
         return;
     }
     let mut adx = L::splat(0.0);
     for i in period..lookback + 1 {
-        sums.smooth::<ADX>(divisor, moves(hlc, i));
+        sums.smooth::<ADX>(smoothing, moves(hlc, i));
         let (dx, di_sum) = sums.dx();
         adx += if_counted(sums.tr, di_sum, dx, L::splat(-0.0));
     }
-    adx = divisor.divide(adx);
+    adx /= L::splat(period as f64);
     out.set(lookback, adx);
-    let weight = L::splat((period - 1) as f64);
     for i in lookback + 1..len {
-        sums.smooth::<ADX>(divisor, moves(hlc, i));
+        sums.smooth::<ADX>(smoothing, moves(hlc, i));
         let (dx, di_sum) = sums.dx();
-        adx = if_counted(sums.tr, di_sum, divisor.divide(adx * weight + dx), adx);
+        adx = if_counted(sums.tr, di_sum, smoothing.average(adx, dx), adx);
         out.set(i, adx);
     }
 }

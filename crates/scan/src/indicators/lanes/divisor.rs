@@ -1,9 +1,9 @@
 //! Dividing by a period without the divider, to the same bits as the division.
 //!
-//! The lane kernels divide by a period several times a bar (an SMA's average, Wilder's
-//! `prev - prev / period`, ADX's own average), and a vector division occupies the one
-//! divider for about eight cycles, where a multiply-add takes half a cycle of one of two
-//! units: ADX, with seven divisions a bar, was bound by the divider alone.
+//! The lane kernels divide by a period on every bar (an SMA's average, WMA's, the
+//! Stochastic's smoothing), and a vector division occupies the one divider for about
+//! eight cycles, where a multiply-add takes half a cycle of one of two units: ADX, when
+//! it still divided seven times a bar, was bound by the divider alone.
 //!
 //! [`Divisor::divide`] gets the correctly rounded quotient `q = a / d` from the
 //! correctly rounded reciprocal `y = RN(1/d)` and one correction:
