@@ -1,7 +1,7 @@
 //! Times `Indicator::compute_many` over the market shape (5,000 random walks × 250
 //! bars) call by call, to see where a call's time goes:
 //! `cargo run --release -p market --example market_calls -- THREADS CALLS [--outside]
-//! [--each] [--part all|compute|free] [--series N] SPEC...`.
+//! [--each] [--part all|compute|free|read|move|stream] [--series N] SPEC...`.
 //!
 //! The calls run on rayon's global pool of `THREADS` threads. With `--outside` they
 //! come from the main thread, outside the pool (as `stockscanner bench indicators`
@@ -9,10 +9,15 @@
 //! `--part compute` times the call alone, `--part free` the freeing of its result
 //! alone, `all` (the default) both. `--part read` computes nothing: it times reading
 //! every input column the indicator takes, over all series on the same threads, the
-//! floor that bringing the inputs from memory sets for a call. `--series N` takes `N`
-//! series instead of 5,000 (fewer fit in the caches). There is no warm-up: `--each`
-//! prints every call's time in order, the first ones included; the summary line is the
-//! median and the fastest call.
+//! floor that bringing the inputs from memory sets for a call. `--part move` adds the
+//! outputs: it also writes as many values as the indicator gives into a new block per
+//! series, as a call does; `--part stream` writes them with non-temporal stores, as the
+//! lane kernels write a market larger than the last-level cache. The faster of the two
+//! is the memory traffic every call causes, computing nothing (a call allocates its
+//! blocks differently, so it can come out a little faster than this). `--series N`
+//! takes `N` series instead of 5,000 (fewer fit in the caches). There is no warm-up:
+//! `--each` prints every call's time in order, the first ones included; the summary
+//! line is the median and the fastest call.
 
 mod common;
 
@@ -31,6 +36,8 @@ enum Part {
     Compute,
     Free,
     Read,
+    Move,
+    Stream,
 }
 
 fn main() {
@@ -51,7 +58,9 @@ fn main() {
         Some("compute") => Part::Compute,
         Some("free") => Part::Free,
         Some("read") => Part::Read,
-        Some(other) => panic!("--part all|compute|free|read, got `{other}`"),
+        Some("move") => Part::Move,
+        Some("stream") => Part::Stream,
+        Some(other) => panic!("--part all|compute|free|read|move|stream, got `{other}`"),
     };
     let threads: usize = args.first().map_or(2, |a| a.parse().expect("THREADS"));
     let calls: usize = args.get(1).map_or(41, |a| a.parse().expect("CALLS"));
@@ -96,12 +105,18 @@ fn time_call(indicator: &Indicator, market: &[&scan::BarSeries], part: Part) -> 
         std::hint::black_box(read_inputs(indicator, market));
         return start.elapsed();
     }
+    if let Part::Move | Part::Stream = part {
+        let blocks = std::hint::black_box(move_data(indicator, market, part == Part::Stream));
+        let moved = start.elapsed();
+        drop(blocks);
+        return moved;
+    }
     let result = std::hint::black_box(indicator.compute_many(market));
     let computed = start.elapsed();
     drop(result);
     let total = start.elapsed();
     match part {
-        Part::All | Part::Read => total,
+        Part::All | Part::Read | Part::Move | Part::Stream => total,
         Part::Compute => computed,
         Part::Free => total - computed,
     }
@@ -123,6 +138,85 @@ fn read_inputs(indicator: &Indicator, market: &[&scan::BarSeries]) -> f64 {
                 .sum::<f64>()
         })
         .sum()
+}
+
+/// Per series, in parallel as [`read_inputs`]: reads every input column `indicator`
+/// takes, and writes their sum per bar once for each of its output columns into one new
+/// block, as a call's result is laid out. The sum is built in a small buffer, which
+/// stays in the level-1 cache, and is copied out, through [`stream`] if `streaming`.
+/// Nothing else is computed: this is the memory traffic a call cannot avoid, and
+/// allocations like a call's.
+fn move_data(indicator: &Indicator, market: &[&scan::BarSeries], streaming: bool) -> Vec<Vec<f64>> {
+    use rayon::prelude::*;
+    let outputs = indicator.outputs().len();
+    market
+        .par_iter()
+        .with_min_len(16)
+        .map_init(Vec::new, |sums: &mut Vec<f64>, series| {
+            sums.clear();
+            sums.resize(series.len(), 0.0);
+            for &field in indicator.inputs() {
+                for (sum, value) in sums.iter_mut().zip(series.field(field)) {
+                    *sum += value;
+                }
+            }
+            let values = outputs * sums.len();
+            let mut block = Vec::with_capacity(values);
+            let room = &mut block.spare_capacity_mut()[..values];
+            for column in room.chunks_exact_mut(sums.len().max(1)) {
+                if streaming {
+                    stream(sums, column);
+                } else {
+                    for (slot, &sum) in column.iter_mut().zip(sums.iter()) {
+                        slot.write(sum);
+                    }
+                }
+            }
+            if streaming {
+                stream_fence();
+            }
+            // SAFETY: the loop wrote all `outputs` columns of `sums.len()` values.
+            unsafe { block.set_len(values) };
+            block
+        })
+        .collect()
+}
+
+/// Writes `values` into `to` (as long), with non-temporal stores for the 16-byte pairs
+/// that start on a 16-byte boundary: the lines go to memory without being read first.
+fn stream(values: &[f64], to: &mut [std::mem::MaybeUninit<f64>]) {
+    let head = to.as_ptr().align_offset(16).min(to.len());
+    #[cfg(target_arch = "x86_64")]
+    let pairs = (to.len() - head) / 2;
+    #[cfg(not(target_arch = "x86_64"))]
+    let pairs = 0;
+    for (slot, &value) in to[..head].iter_mut().zip(values) {
+        slot.write(value);
+    }
+    #[cfg(target_arch = "x86_64")]
+    for p in 0..pairs {
+        use std::arch::x86_64::{_mm_loadu_pd, _mm_stream_pd};
+        let at = head + 2 * p;
+        // SAFETY: SSE2 is part of x86_64; `at + 1 < to.len() == values.len()`, and
+        // `to[at]` lies on a 16-byte boundary (`head` reached one, pairs keep it).
+        unsafe {
+            let pair = _mm_loadu_pd(values.as_ptr().add(at));
+            _mm_stream_pd(to.as_mut_ptr().add(at).cast(), pair);
+        }
+    }
+    let rest = head + 2 * pairs;
+    for (slot, &value) in to[rest..].iter_mut().zip(&values[rest..]) {
+        slot.write(value);
+    }
+}
+
+/// Makes this thread's [`stream`]ed values visible to the others.
+fn stream_fence() {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of x86_64.
+    unsafe {
+        std::arch::x86_64::_mm_sfence()
+    };
 }
 
 /// Removes `name VALUE` from `args`, returning the value.
