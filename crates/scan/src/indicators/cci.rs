@@ -15,7 +15,7 @@
 //! rounding residue of a window of identical prices without zeroing tiny quotes.
 
 use super::bar_common::{common_len, typical_price, zero_if_scaled_zero};
-use super::lanes::{self, Inputs, Lane, Lane4, Outputs};
+use super::lanes::{Inputs, Lane, Lane4, Outputs};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 
 /// The circular buffer of typical prices and the per-bar computation over it.
@@ -108,61 +108,67 @@ fn cci_value<L: Lane>(typical: L, mean: L, deviation: L) -> L {
     )
 }
 
-/// Bars computed side by side by [`window_stats`] in the batch loop.
-const LANES: usize = 4;
+/// Bars computed side by side by [`window_stats`] in the batch loops.
+const SIDE_BY_SIDE: usize = 4;
 
 /// The `(mean, mean deviation)` of the windows ending at bars `k .. k + L`, summed
-/// exactly as [`CciCore::update`] does (ring slot order), from the typical prices `tp`.
+/// exactly as [`CciCore::update`] does (ring slot order), from the typical prices `tp`,
+/// for one series (`f64`) or several at once (a [`Lane`] vector per bar).
 ///
 /// Slot `s` holds the bar `≡ s (mod period)`, so with `k = j0 + r` (`j0` a multiple of
 /// `period`, `r < period`) the ring of bar `k` read in slot order is `tp[j0..=k]`
 /// followed by `tp[k + 1 - period..j0]`. The `L` bars share `j0` (`r + L <= period`),
 /// and `j0 >= period` when `L > 1`. For bar `k + l`, slot `s` then holds
 ///
-/// * `tp[j0 + s]` for `s <= r`: the same value in every lane;
-/// * for `s = r + d`, `1 <= d < L`: `tp[k + d]` in lanes `l >= d` (already
-///   overwritten), `tp[k + d - period]` in the others;
+/// * `tp[j0 + s]` for `s <= r`: the same value for every bar;
+/// * for `s = r + d`, `1 <= d < L`: `tp[k + d]` for bars `l >= d` (already
+///   overwritten), `tp[k + d - period]` for the others;
 /// * `tp[j0 + s - period]` for `s >= r + L`: again shared.
 ///
-/// Each lane keeps its own accumulator and adds its values in slot order, so every
-/// lane's result is bit-identical to the one-bar computation; the lanes are
-/// independent addition chains, which is what makes this faster (a single chain is
-/// bound by the adder's latency, not its throughput). `before` is the slot-order sum
-/// of `tp[j0..k]` (starting from 0.0, as the ring sum does), which the caller carries
-/// along the block so the shared prefix is not re-added for every group.
+/// Each bar keeps its own accumulator and adds its values in slot order, so every
+/// bar's result is bit-identical to the one-bar computation; the bars are independent
+/// addition chains, which is what makes this faster (a single chain is bound by the
+/// adder's latency, not its throughput). `before` is the slot-order sum of `tp[j0..k]`
+/// (starting from 0.0, as the ring sum does), which the caller carries along the block
+/// so the shared prefix is not re-added for every group.
+///
+/// Plain loops over the bars, no closures or `array::map`: inside the market kernel
+/// this runs on AVX2 vectors, and a closure compiled out of line loses the kernel's
+/// AVX2 features.
 #[inline(always)]
-fn window_stats<const L: usize>(
-    tp: &[f64],
+fn window_stats<T: Lane, const L: usize>(
+    tp: &[T],
     j0: usize,
     r: usize,
-    before: f64,
+    before: T,
     period: usize,
-) -> [(f64, f64); L] {
+) -> [(T, T); L] {
     let k = j0 + r;
     let shared_new = &tp[j0..=k];
     let shared_old = &tp[k + L - period..j0];
-    // Slot `r + d` for `1 <= d < L`: `new[d]` in lanes `l >= d`, else `old[d - 1]`.
+    // Slot `r + d` for `1 <= d < L`: `new[d]` for bars `l >= d`, else `old[d - 1]`.
     let new = &tp[k..k + L];
     let old = &tp[k + 1 - period..k + L - period];
-    let mixed = |d: usize, l: usize| if d <= l { new[d] } else { old[d - 1] };
-    let divisor = period as f64;
+    let divisor = T::splat(period as f64);
 
-    // Mean: the shared prefix is one sum for all lanes.
-    let mut sum = [before + tp[k]; L];
+    // Mean: the shared prefix is one sum for all bars.
+    let mut mean = [before + tp[k]; L];
     for d in 1..L {
-        for (l, acc) in sum.iter_mut().enumerate() {
-            *acc += mixed(d, l);
+        for (l, acc) in mean.iter_mut().enumerate() {
+            *acc += if d <= l { new[d] } else { old[d - 1] };
         }
     }
     for &x in shared_old {
-        for acc in &mut sum {
+        for acc in &mut mean {
             *acc += x;
         }
     }
-    let mean = sum.map(|s| s / divisor);
+    for m in &mut mean {
+        *m /= divisor;
+    }
 
-    // Mean deviation: every term depends on the lane's own mean.
-    let mut deviation = [0.0; L];
+    // Mean deviation: every term depends on the bar's own mean.
+    let mut deviation = [T::splat(0.0); L];
     for &x in shared_new {
         for (acc, &m) in deviation.iter_mut().zip(&mean) {
             *acc += (x - m).abs();
@@ -170,7 +176,8 @@ fn window_stats<const L: usize>(
     }
     for d in 1..L {
         for (l, (acc, &m)) in deviation.iter_mut().zip(&mean).enumerate() {
-            *acc += (mixed(d, l) - m).abs();
+            let x = if d <= l { new[d] } else { old[d - 1] };
+            *acc += (x - m).abs();
         }
     }
     for &x in shared_old {
@@ -178,7 +185,47 @@ fn window_stats<const L: usize>(
             *acc += (x - m).abs();
         }
     }
-    std::array::from_fn(|l| (mean[l], deviation[l] / divisor))
+    let mut stats = [(T::splat(0.0), T::splat(0.0)); L];
+    for ((stat, &m), &d) in stats.iter_mut().zip(&mean).zip(&deviation) {
+        *stat = (m, d / divisor);
+    }
+    stats
+}
+
+/// The CCI of every bar from `period - 1` on, in order, from the typical prices
+/// (`tp.len() >= period`): `emit(bar, value)`. Block by block of `period` bars, as
+/// [`window_stats`] needs, [`SIDE_BY_SIDE`] bars at a time while they fit.
+#[inline(always)]
+fn cci_blocks<T: Lane>(tp: &[T], period: usize, mut emit: impl FnMut(usize, T)) {
+    let n = tp.len();
+    // The first block has one output bar, its last; its ring holds only that block.
+    let mut before = T::splat(0.0);
+    for &x in &tp[..period - 1] {
+        before += x;
+    }
+    let [(mean, deviation)] = window_stats::<T, 1>(tp, 0, period - 1, before, period);
+    emit(period - 1, cci_value(tp[period - 1], mean, deviation));
+    for j0 in (period..n).step_by(period) {
+        let block = (n - j0).min(period);
+        let (mut r, mut before) = (0, T::splat(0.0));
+        while r < block {
+            let bars = if r + SIDE_BY_SIDE <= block {
+                let stats = window_stats::<T, SIDE_BY_SIDE>(tp, j0, r, before, period);
+                for (l, &(mean, deviation)) in stats.iter().enumerate() {
+                    emit(j0 + r + l, cci_value(tp[j0 + r + l], mean, deviation));
+                }
+                SIDE_BY_SIDE
+            } else {
+                let [(mean, deviation)] = window_stats::<T, 1>(tp, j0, r, before, period);
+                emit(j0 + r, cci_value(tp[j0 + r], mean, deviation));
+                1
+            };
+            for &x in &tp[j0 + r..j0 + r + bars] {
+                before += x;
+            }
+            r += bars;
+        }
+    }
 }
 
 /// CCI of the bars; the first `period - 1` outputs are `NaN`.
@@ -201,39 +248,16 @@ pub fn cci(
         .collect();
     let mut out = Vec::with_capacity(n);
     out.resize(period - 1, f64::NAN);
-    // The first block has one output bar, its last; its ring holds only that block.
-    let before: f64 = tp[..period - 1].iter().fold(0.0, |sum, &x| sum + x);
-    let [(mean, deviation)] = window_stats::<1>(&tp, 0, period - 1, before, period);
-    out.push(cci_value(tp[period - 1], mean, deviation));
-    // Then whole blocks of `period` bars, `LANES` at a time while they fit.
-    for j0 in (period..n).step_by(period) {
-        let block = (n - j0).min(period);
-        let (mut r, mut before) = (0, 0.0);
-        while r < block {
-            let lanes = if r + LANES <= block { LANES } else { 1 };
-            if lanes == LANES {
-                let stats = window_stats::<LANES>(&tp, j0, r, before, period);
-                for (&typical, (mean, deviation)) in tp[j0 + r..].iter().zip(stats) {
-                    out.push(cci_value(typical, mean, deviation));
-                }
-            } else {
-                let [(mean, deviation)] = window_stats::<1>(&tp, j0, r, before, period);
-                out.push(cci_value(tp[j0 + r], mean, deviation));
-            }
-            for &x in &tp[j0 + r..j0 + r + lanes] {
-                before += x;
-            }
-            r += lanes;
-        }
-    }
+    cci_blocks(&tp, period, |_, value| out.push(value));
     Ok(out)
 }
 
 /// CCI of four series of equal length at once, into outputs already holding `NaN`;
-/// each lane computes exactly what [`Cci`] does: the typical prices in a ring, both
-/// sums recomputed each bar in slot order. (The batch function's sharing of sums
-/// between neighbouring windows is a reordering across bars, which the lanes do not
-/// need: their parallelism is across series.)
+/// each lane computes exactly what [`cci`] does, and so what [`Cci`] does. Through
+/// [`cci_blocks`] as the batch function: each lane is one series, and the bars side
+/// by side in [`window_stats`] keep four addition chains in flight per vector, where
+/// one chain per bar left the kernel waiting on the adder (CCI adds `2 * period`
+/// values a bar).
 #[inline(always)]
 pub(crate) fn cci_lanes<L: Lane4>(
     [high, low, close]: [Inputs; 3],
@@ -244,31 +268,18 @@ pub(crate) fn cci_lanes<L: Lane4>(
     if len < period {
         return;
     }
-    let divisor = L::splat(period as f64);
-    let mut ring = lanes::filled(L::splat(0.0), period);
-    let mut slot = 0;
-    for i in 0..len {
-        let typical = typical_price::<L>(high.at(i), low.at(i), close.at(i));
-        ring[slot] = typical;
-        slot += 1;
-        if slot == period {
-            slot = 0;
-        }
-        if i + 1 < period {
-            continue;
-        }
-        let mut mean = L::splat(0.0);
-        for &x in &ring {
-            mean += x;
-        }
-        mean /= divisor;
-        let mut deviation = L::splat(0.0);
-        for &x in &ring {
-            deviation += (x - mean).abs();
-        }
-        deviation /= divisor;
-        out.set(i, cci_value(typical, mean, deviation));
+    let mut tp = Vec::with_capacity(len);
+    for (i, slot) in tp.spare_capacity_mut()[..len].iter_mut().enumerate() {
+        slot.write(typical_price::<L>(high.at(i), low.at(i), close.at(i)));
     }
+    // SAFETY: the loop initialised all `len` slots.
+    unsafe { tp.set_len(len) };
+    cci_blocks(
+        &tp,
+        period,
+        #[inline(always)]
+        |bar, value| out.set(bar, value),
+    );
 }
 
 #[cfg(test)]

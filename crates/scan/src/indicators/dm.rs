@@ -12,9 +12,9 @@
 //!   in 0.8.1, so tiny quotes keep their DI);
 //! * `DX = 100 * (|-DI - +DI| / (-DI + +DI))`, skipped when the DI sum is inside
 //!   TA-Lib's `1e-14` band; ADX seeds with the mean of the first `period` DX and then
-//!   `(adx * (period - 1) + dx) / period` (see below). A bar whose DX is skipped leaves ADX
-//!   unchanged (it is not decayed), and a skipped DX in the seed simply adds nothing
-//!   while the divisor stays `period` — both reproduced.
+//!   `(adx * (period - 1) + dx) / period` (see below). A bar whose DX is skipped leaves
+//!   ADX unchanged (it is not decayed), and a skipped DX in the seed simply adds
+//!   nothing while the divisor stays `period` — both reproduced.
 //!
 //! With period 1, TA-Lib's `PLUS_DI`/`MINUS_DI` take a separate path: the raw
 //! `DM1 / TR1` **as a ratio, not multiplied by 100**, 0 when the true range is not

@@ -16,7 +16,7 @@
 //! until the trailing one is defined, as here.
 
 use super::bar_common::{common_len, zero_if_scaled_zero};
-use super::lanes::{self, Divisor, Inputs, Lane, Lane4, Outputs};
+use super::lanes::{Divisor, Inputs, Lane, Lane4, Outputs};
 use super::support::Window;
 use super::window_range::{for_each_window_block_lanes, for_each_window_range, WindowRange};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
@@ -308,13 +308,19 @@ fn moving_average<L: Lane>(values: &[L], period: usize) -> Vec<L> {
         total += x;
     }
     // Written through a zip, not pushed: around `push`'s growth path the compiler kept
-    // the running total on the stack, a store and a load on the chain of every bar.
-    let mut out = lanes::filled(L::splat(0.0), count);
-    for ((slot, &x), &leaving) in out.iter_mut().zip(&values[lookback..]).zip(values) {
+    // the running total on the stack, a store and a load on the chain of every bar. Into
+    // spare capacity, not a filled vector: the compiler turned filling it with zeros
+    // into a call to `memset`, a pass over the whole block for nothing.
+    let mut out = Vec::with_capacity(count);
+    let slots = out.spare_capacity_mut()[..count].iter_mut();
+    for ((slot, &x), &leaving) in slots.zip(&values[lookback..]).zip(values) {
         total += x;
-        *slot = divisor.divide(total);
+        slot.write(divisor.divide(total));
         total -= leaving;
     }
+    // SAFETY: `values[lookback..]` holds `count` values, so the loop initialised all
+    // `count` slots.
+    unsafe { out.set_len(count) };
     out
 }
 
@@ -333,19 +339,24 @@ pub(crate) fn stoch_lanes<L: Lane4>(
     if windows == 0 {
         return;
     }
-    // Fast %K straight from each block of window extremes.
-    let mut k = lanes::filled(L::splat(0.0), windows);
+    // Fast %K straight from each block of window extremes, appended in order (the
+    // blocks come in order), into spare capacity as in [`moving_average`].
+    let mut k = Vec::with_capacity(windows);
     for_each_window_block_lanes::<L>(
         high,
         low,
         fastk,
         #[inline(always)]
         |first, highest, lowest| {
-            let ks = &mut k[first + 1 - fastk..][..highest.len()];
-            let closes = close.bars(first, highest.len()).chunks_exact(4);
-            for (k, ((close, &hh), &ll)) in ks.iter_mut().zip(closes.zip(highest).zip(lowest)) {
-                *k = fast_k(L::load(close), hh, ll);
+            let count = highest.len();
+            let closes = close.bars(first, count).chunks_exact(4);
+            let slots = k.spare_capacity_mut()[..count].iter_mut();
+            for (slot, ((close, &hh), &ll)) in slots.zip(closes.zip(highest).zip(lowest)) {
+                slot.write(fast_k(L::load(close), hh, ll));
             }
+            // SAFETY: `closes`, `highest` and `lowest` each hold `count` bars, so the
+            // loop initialised the `count` slots after the current length.
+            unsafe { k.set_len(k.len() + count) };
         },
     );
     let first_average = moving_average(&k, first);
