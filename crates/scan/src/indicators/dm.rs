@@ -596,10 +596,10 @@ impl DxBlock {
 ///
 /// Two chains bound the loop: the three Wilder sums, and the ADX on top of them. Run
 /// bar after bar they queue behind each other and behind the DX's three divisions. So
-/// the bars go in blocks, software-pipelined: a block's moves
-/// (vectorised), then its sums' chains *in the same loop as* the previous block's ADX
-/// chain, so the two overlap, then its DX (vectorised). The values are the same
-/// operations in the same order; only when each runs changes.
+/// the bars go in blocks, software-pipelined: a block's moves (vectorised), then its
+/// sums' chains *in the same loop as* the previous block's ADX chain, so the two
+/// overlap, then its DX (vectorised). The values are the same operations in the same
+/// order; only when each runs changes.
 #[inline(always)]
 fn adx_blocks(
     hlc: [&[f64]; 3],
