@@ -7,6 +7,7 @@ use crate::Failure;
 use clap::{Args, Subcommand};
 use market::synthetic::random_walk;
 use scan::catalog::Indicator;
+use scan::series::lay_out_by_field;
 use scan::{BarSeries, PriceField};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -108,9 +109,12 @@ fn indicators(args: IndicatorBenchArgs) -> Result<(), Failure> {
     let specs = chosen_specs(&args.only)?;
     let n = args.n as usize; // at most MAX_BARS
     let single = random_walk("BENCH", 1, n);
-    let market: Vec<BarSeries> = (0..MARKET_SYMBOLS)
+    let mut market: Vec<BarSeries> = (0..MARKET_SYMBOLS)
         .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, MARKET_BARS))
         .collect();
+    // Each field's columns one after another, series after series: the arrays the
+    // exported files hold, and so those TA-Lib is timed on (`scripts/bench_talib.py`).
+    lay_out_by_field(&mut market);
     let single_thread = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()

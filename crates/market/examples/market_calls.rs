@@ -1,7 +1,7 @@
 //! Times `Indicator::compute_many` over the market shape (5,000 random walks × 250
 //! bars) call by call, to see where a call's time goes:
 //! `cargo run --release -p market --example market_calls -- THREADS CALLS [--outside]
-//! [--each] [--part all|compute|free|read|move|stream] [--series N] SPEC...`.
+//! [--each] [--by-field] [--part all|compute|free|read|move|stream] [--series N] SPEC...`.
 //!
 //! The calls run on rayon's global pool of `THREADS` threads. With `--outside` they
 //! come from the main thread, outside the pool (as `stockscanner bench indicators`
@@ -15,7 +15,9 @@
 //! lane kernels write a market larger than the last-level cache. The faster of the two
 //! is the memory traffic every call causes, computing nothing (a call allocates its
 //! blocks differently, so it can come out a little faster than this). `--series N`
-//! takes `N` series instead of 5,000 (fewer fit in the caches). There is no warm-up:
+//! takes `N` series instead of 5,000 (fewer fit in the caches). `--by-field` lays the
+//! market out as `stockscanner bench indicators` does (`scan::series::lay_out_by_field`);
+//! without it, each series' columns lie side by side, as generated. There is no warm-up:
 //! `--each` prints every call's time in order, the first ones included; the summary
 //! line is the median and the fastest call.
 
@@ -51,6 +53,7 @@ fn main() {
     };
     let outside = flag("--outside");
     let each = flag("--each");
+    let by_field = flag("--by-field");
     let count: usize =
         option(&mut args, "--series").map_or(5_000, |n| n.parse().expect("--series N"));
     let part = match option(&mut args, "--part").as_deref() {
@@ -64,9 +67,12 @@ fn main() {
     };
     let threads: usize = args.first().map_or(2, |a| a.parse().expect("THREADS"));
     let calls: usize = args.get(1).map_or(41, |a| a.parse().expect("CALLS"));
-    let market: Vec<_> = (0..count)
+    let mut market: Vec<_> = (0..count)
         .map(|i| random_walk(&format!("S{i:04}"), 1_000 + i as u64, 250))
         .collect();
+    if by_field {
+        scan::series::lay_out_by_field(&mut market);
+    }
     let market: Vec<_> = market.iter().collect();
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

@@ -14,7 +14,10 @@
 //!   (the same bytes as `field-major`, in 2 KB pieces at scattered addresses).
 //!
 //! The `…, four in step` lines read four neighbouring series at once, bar by bar, as the
-//! lane kernels' input transposes do, from the engine's series and from `field-major`.
+//! lane kernels' input transposes do, from the engine's series and from `field-major`;
+//! the `…, four apart in step` lines read four series a quarter of the market apart, as
+//! `Indicator::compute_many` groups them (so that each lane's columns, group after
+//! group, follow one another in `field-major`).
 //!
 //! Each line is the median and fastest of 41 passes over all series, split among
 //! `THREADS` threads of rayon's global pool in runs of at least 16 series.
@@ -106,6 +109,18 @@ fn main() {
         field_major
             .iter()
             .map(|b| in_step(std::array::from_fn(|k| column(b, 4 * g + k))))
+            .sum()
+    });
+    report("series, four apart in step", groups, |g| {
+        FIELDS
+            .iter()
+            .map(|&f| in_step(std::array::from_fn(|k| market[g + k * groups].field(f))))
+            .sum()
+    });
+    report("field-major, four apart in step", groups, |g| {
+        field_major
+            .iter()
+            .map(|b| in_step(std::array::from_fn(|k| column(b, g + k * groups))))
             .sum()
     });
 }

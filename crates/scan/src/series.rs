@@ -299,6 +299,16 @@ impl BarSeries {
         self.largest[field as usize]
     }
 
+    fn column_mut(&mut self, field: PriceField) -> &mut Vec<f64> {
+        match field {
+            PriceField::Open => &mut self.open,
+            PriceField::High => &mut self.high,
+            PriceField::Low => &mut self.low,
+            PriceField::Close => &mut self.close,
+            PriceField::Volume => &mut self.volume,
+        }
+    }
+
     /// A price column by field.
     pub fn field(&self, field: PriceField) -> &[f64] {
         match field {
@@ -308,6 +318,38 @@ impl BarSeries {
             PriceField::Close => &self.close,
             PriceField::Volume => &self.volume,
         }
+    }
+}
+
+/// Moves the columns of a market's series into new allocations made field by field:
+/// every series' opens, then every series' highs, and so on, times last. The values do
+/// not change; where they lie does. A market loaded or generated symbol by symbol has
+/// each symbol's columns side by side, so one field over the market (what
+/// [`Indicator::compute_many`](crate::catalog::Indicator::compute_many) reads) is short
+/// pieces strewn among the other fields; allocated one after another, the columns of a
+/// field come from consecutive blocks of the allocator, in the market's order, and are
+/// read as a few long streams.
+///
+/// Every new column is allocated before any old one is freed, so the freed blocks
+/// cannot break up the new order.
+pub fn lay_out_by_field(market: &mut [BarSeries]) {
+    let fresh_prices: Vec<Vec<Vec<f64>>> = PriceField::ALL
+        .iter()
+        .map(|&field| market.iter().map(|s| s.field(field).to_vec()).collect())
+        .collect();
+    let fresh_adj_close: Vec<Option<Vec<f64>>> = market
+        .iter()
+        .map(|s| s.adj_close.as_deref().map(<[f64]>::to_vec))
+        .collect();
+    let fresh_times: Vec<Vec<BarTime>> = market.iter().map(|s| s.time.to_vec()).collect();
+    for (field, columns) in PriceField::ALL.into_iter().zip(fresh_prices) {
+        for (series, column) in market.iter_mut().zip(columns) {
+            *series.column_mut(field) = column;
+        }
+    }
+    for ((series, adj_close), time) in market.iter_mut().zip(fresh_adj_close).zip(fresh_times) {
+        series.adj_close = adj_close;
+        series.time = time;
     }
 }
 
@@ -365,6 +407,24 @@ mod tests {
             volume: v,
             adj_close: None,
         }
+    }
+
+    #[test]
+    fn laying_out_by_field_keeps_every_value() {
+        let with_adj = |day, close: f64| Bar {
+            adj_close: Some(close / 2.0),
+            ..bar(day, close, close + 1.0, close - 1.0, close, 100.0 * close)
+        };
+        let a = BarSeries::from_bars("A", (2..9).map(|d| with_adj(d, d as f64)).collect());
+        let b = BarSeries::from_bars(
+            "B",
+            (3..6).map(|d| bar(d, 5.0, 6.0, 4.0, 5.5, 7.0)).collect(),
+        );
+        let mut market = vec![a.unwrap(), b.unwrap(), BarSeries::new("EMPTY")];
+        let before = market.clone();
+        lay_out_by_field(&mut market);
+        assert_eq!(market, before);
+        assert!(market[0].adj_close().is_some() && market[1].adj_close().is_none());
     }
 
     #[test]

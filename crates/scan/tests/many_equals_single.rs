@@ -8,6 +8,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use scan::catalog::Columns;
 use scan::catalog::Indicator;
+use scan::series::lay_out_by_field;
 use scan::{Bar, BarSeries, BarTime};
 
 /// Mixed lengths, with repeats so that groups of equal length (the lane groups) form,
@@ -47,7 +48,11 @@ fn assert_many_equals_single(indicator: &Indicator, market: &[BarSeries]) {
     // (`join` runs its closures there): the outputs are allocated on different threads.
     let outside = indicator.compute_many(&refs);
     let (inside, ()) = rayon::join(|| indicator.compute_many(&refs), || ());
-    for many in [outside, inside] {
+    // The same series laid out field by field: the groups follow the columns' addresses.
+    let mut by_field = market.to_vec();
+    lay_out_by_field(&mut by_field);
+    let by_field = indicator.compute_many(&by_field.iter().collect::<Vec<_>>());
+    for many in [outside, inside, by_field] {
         assert_many_equals_each(indicator, market, &many);
     }
 }
