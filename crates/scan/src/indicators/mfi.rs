@@ -20,7 +20,11 @@
 
 use super::bar_common::{common_len, is_zero_scaled, typical_price, zero_if_scaled_zero};
 use super::lanes::{self, Inputs, Lane, Lane4, Outputs};
+#[cfg(target_arch = "x86_64")]
+use super::support::hardware_avx2_fma;
+use super::support::{filled_column, BLOCK};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
+use std::mem::MaybeUninit;
 
 /// One bar's `(positive, negative)` money flow: `typical * volume` on the side the
 /// typical price moved to, 0 on the other (and on both inside the dead zone).
@@ -44,6 +48,23 @@ fn money_flow(typical: f64, prev: f64, volume: f64) -> (f64, f64) {
     let fell = std::hint::black_box(((change < 0.0) as u64).wrapping_neg());
     let bits = flow.to_bits();
     (f64::from_bits(bits & !fell), f64::from_bits(bits & fell))
+}
+
+/// [`money_flow`] as selects rather than a bit mask, for loops the compiler vectorises
+/// (where it turns them into blends, not branches): the same two values.
+#[inline(always)]
+fn money_flow_sides(typical: f64, prev: f64, volume: f64) -> (f64, f64) {
+    let change = typical - prev;
+    let flow = if is_zero_scaled(change, typical.abs() + prev.abs()) {
+        0.0
+    } else {
+        typical * volume
+    };
+    if change < 0.0 {
+        (0.0, flow)
+    } else {
+        (flow, 0.0)
+    }
 }
 
 /// Adds one bar's flows to the running sums (after the oldest was subtracted) and
@@ -175,28 +196,51 @@ pub fn mfi(
 ) -> Result<Vec<f64>, ParamError> {
     let period = check_period(Mfi::NAME, "period", period, 2, MAX_PERIOD)?;
     let n = common_len(&[high, low, close, volume]);
-    if n <= period {
-        return Ok(vec![f64::NAN; n]);
-    }
-    let (high, low, close, volume) = (&high[..n], &low[..n], &close[..n], &volume[..n]);
-    let typical = |i: usize| typical_price(high[i], low[i], close[i]);
+    let bars = [&high[..n], &low[..n], &close[..n], &volume[..n]];
+    let fill_all = |[slots]: [&mut [MaybeUninit<f64>]; 1]| {
+        if n <= period {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if hardware_avx2_fma() {
+            // SAFETY: the CPU was just checked to support these features.
+            return unsafe { fill_avx2(bars, period, slots) };
+        }
+        fill(bars, period, slots)
+    };
+    // SAFETY: `fill` writes every slot whenever there are any (`n > period`).
+    Ok(unsafe { filled_column(n, period, fill_all) })
+}
 
-    // The same arithmetic as `Mfi::update`, without its per-bar bookkeeping: the
-    // warm-up and steady phases are separate loops, and the ring is walked one
-    // `period`-long block at a time so its slot is the loop position (no wrap test).
-    let mut out = Vec::with_capacity(n);
-    out.resize(period, f64::NAN);
-    let mut positive = vec![0.0; period];
-    let mut negative = vec![0.0; period];
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fill_avx2(bars: [&[f64]; 4], period: usize, slots: &mut [MaybeUninit<f64>]) {
+    fill(bars, period, slots)
+}
+
+/// Writes all `n - period` slots of the high, low, close and volume columns `bars`, of
+/// one length `n > period`: the same arithmetic as `Mfi::update`, without its per-bar
+/// bookkeeping.
+///
+/// After the warm-up, block by block ([`BLOCK`]): the typical prices and flows, which
+/// do not depend on the sums, vectorised into stack buffers; then the sums' chain,
+/// through the ring of the last `period` flows; then the index, whose division is off
+/// the chain, vectorised.
+#[inline(always)]
+fn fill([high, low, close, volume]: [&[f64]; 4], period: usize, slots: &mut [MaybeUninit<f64>]) {
+    let n = high.len();
+    let typical = |i: usize| typical_price(high[i], low[i], close[i]);
+    let mut ring_up = vec![0.0; period];
+    let mut ring_down = vec![0.0; period];
     let (mut positive_sum, mut negative_sum, mut null_run) = (0.0, 0.0, 0);
-    let mut prev = typical(0);
 
     // Bars 1..=period fill the ring; nothing leaves it yet.
+    let mut prev = typical(0);
     for (slot, bar) in (1..=period).enumerate() {
         let tp = typical(bar);
         let flow = money_flow(tp, prev, volume[bar]);
         prev = tp;
-        (positive[slot], negative[slot]) = flow;
+        (ring_up[slot], ring_down[slot]) = flow;
         add_flow(
             &mut positive_sum,
             &mut negative_sum,
@@ -205,38 +249,55 @@ pub fn mfi(
             flow,
         );
     }
-    out.push(money_flow_index(positive_sum, negative_sum));
+    slots[0].write(money_flow_index(positive_sum, negative_sum));
 
-    // Each later bar replaces the oldest flow, which sits in the slot it reuses.
-    let mut start = period + 1;
-    while start < n {
-        let len = (n - start).min(period);
-        let end = start + len;
-        let bars = high[start..end]
+    // Each later bar replaces the oldest flow, in ring slot `oldest`.
+    let mut oldest = 0;
+    let mut typicals = [0.0; BLOCK + 1];
+    let (mut ups, mut downs) = ([0.0; BLOCK], [0.0; BLOCK]);
+    let (mut positive_sums, mut negative_sums) = ([0.0; BLOCK], [0.0; BLOCK]);
+    for (out, first) in slots[1..]
+        .chunks_mut(BLOCK)
+        .zip((period + 1..n).step_by(BLOCK))
+    {
+        let len = out.len();
+        // `typicals[j]` is bar `first - 1 + j`'s typical price.
+        let span = first - 1..first + len;
+        let prices = high[span.clone()]
             .iter()
-            .zip(&low[start..end])
-            .zip(&close[start..end])
-            .zip(&volume[start..end]);
-        let ring = positive[..len].iter_mut().zip(&mut negative[..len]);
-        for ((((&h, &l), &c), &v), (old_up, old_down)) in bars.zip(ring) {
-            let tp = typical_price(h, l, c);
-            positive_sum -= *old_up;
-            negative_sum -= *old_down;
-            let flow = money_flow(tp, prev, v);
-            prev = tp;
-            (*old_up, *old_down) = flow;
+            .zip(&low[span.clone()])
+            .zip(&close[span]);
+        for (tp, ((&h, &l), &c)) in typicals.iter_mut().zip(prices) {
+            *tp = typical_price(h, l, c);
+        }
+        let moves = typicals[..=len].windows(2).zip(&volume[first..first + len]);
+        for ((up, down), (pair, &v)) in ups.iter_mut().zip(downs.iter_mut()).zip(moves) {
+            (*up, *down) = money_flow_sides(pair[1], pair[0], v);
+        }
+        let flows = ups[..len].iter().zip(&downs[..len]);
+        let sums = positive_sums.iter_mut().zip(negative_sums.iter_mut());
+        for ((&up, &down), (positive, negative)) in flows.zip(sums) {
+            positive_sum -= ring_up[oldest];
+            negative_sum -= ring_down[oldest];
+            (ring_up[oldest], ring_down[oldest]) = (up, down);
             add_flow(
                 &mut positive_sum,
                 &mut negative_sum,
                 &mut null_run,
                 period,
-                flow,
+                (up, down),
             );
-            out.push(money_flow_index(positive_sum, negative_sum));
+            (*positive, *negative) = (positive_sum, negative_sum);
+            oldest += 1;
+            if oldest == period {
+                oldest = 0;
+            }
         }
-        start = end;
+        let sums = positive_sums.iter().zip(&negative_sums);
+        for (slot, (&positive, &negative)) in out.iter_mut().zip(sums) {
+            slot.write(money_flow_index(positive, negative));
+        }
     }
-    Ok(out)
 }
 
 /// The running sums of the lane kernel: [`add_flow`]'s state, one value per lane. The
