@@ -26,8 +26,21 @@ use super::support::{filled_column, BLOCK};
 use super::{check_period, Hlcv, ParamError, Streaming, MAX_PERIOD};
 use std::mem::MaybeUninit;
 
-/// One bar's `(positive, negative)` money flow: `typical * volume` on the side the
-/// typical price moved to, 0 on the other (and on both inside the dead zone).
+/// One bar's change of the typical price and its money flow, `typical * volume`, or 0
+/// inside the dead zone.
+#[inline(always)]
+fn change_and_flow(typical: f64, prev: f64, volume: f64) -> (f64, f64) {
+    let change = typical - prev;
+    let flow = if is_zero_scaled(change, typical.abs() + prev.abs()) {
+        0.0
+    } else {
+        typical * volume
+    };
+    (change, flow)
+}
+
+/// One bar's `(positive, negative)` money flow: the flow on the side the typical price
+/// moved to (negative when it fell: `change < 0`, false for NaN), 0 on the other.
 ///
 /// The side is picked with a bit mask, not a branch: the direction flips
 /// unpredictably on real and random data, and a mispredicted branch per bar costs
@@ -35,31 +48,20 @@ use std::mem::MaybeUninit;
 /// to all-zero bits gives `+0.0`, the same 0 the branch gave.
 #[inline(always)]
 fn money_flow(typical: f64, prev: f64, volume: f64) -> (f64, f64) {
-    let change = typical - prev;
-    let flow = if is_zero_scaled(change, typical.abs() + prev.abs()) {
-        0.0
-    } else {
-        typical * volume
-    };
-    // All ones when the price fell (`change < 0`, false for NaN), else all zeros.
-    // `black_box` only hides the mask's origin from LLVM, which otherwise recognizes
-    // `bits & mask` as a select on the comparison and emits the branch again; it
-    // does not change the value.
+    let (change, flow) = change_and_flow(typical, prev, volume);
+    // All ones when the price fell, else all zeros. `black_box` only hides the mask's
+    // origin from LLVM, which otherwise recognizes `bits & mask` as a select on the
+    // comparison and emits the branch again; it does not change the value.
     let fell = std::hint::black_box(((change < 0.0) as u64).wrapping_neg());
     let bits = flow.to_bits();
     (f64::from_bits(bits & !fell), f64::from_bits(bits & fell))
 }
 
-/// [`money_flow`] as selects rather than a bit mask, for loops the compiler vectorises
-/// (where it turns them into blends, not branches): the same two values.
+/// [`money_flow`] as a select rather than a bit mask, for the loops the compiler
+/// vectorises (where a select becomes a blend, not a branch): the same two values.
 #[inline(always)]
 fn money_flow_sides(typical: f64, prev: f64, volume: f64) -> (f64, f64) {
-    let change = typical - prev;
-    let flow = if is_zero_scaled(change, typical.abs() + prev.abs()) {
-        0.0
-    } else {
-        typical * volume
-    };
+    let (change, flow) = change_and_flow(typical, prev, volume);
     if change < 0.0 {
         (0.0, flow)
     } else {
